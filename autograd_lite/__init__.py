@@ -1,0 +1,48 @@
+"""autograd-lite: a scalar reverse-mode automatic differentiation engine you can read.
+
+>>> from autograd_lite import Value
+>>> x = Value(2.0, label="x")
+>>> y = x * x + x.sin()
+>>> y.backward()
+>>> round(x.grad, 6)  # 2x + cos(x)
+3.583853
+"""
+
+from autograd_lite.rules import (
+    Rule,
+    abs,
+    cos,
+    dot,
+    exp,
+    log,
+    primitive,
+    relu,
+    sigmoid,
+    sin,
+    sqrt,
+    sum,
+    tanh,
+)
+from autograd_lite.value import Value, no_grad, topological_order
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Rule",
+    "Value",
+    "__version__",
+    "abs",
+    "cos",
+    "dot",
+    "exp",
+    "log",
+    "no_grad",
+    "primitive",
+    "relu",
+    "sigmoid",
+    "sin",
+    "sqrt",
+    "sum",
+    "tanh",
+    "topological_order",
+]

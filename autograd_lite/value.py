@@ -1,0 +1,263 @@
+"""The scalar `Value`, the graph it records, and the reverse pass over that graph.
+
+A Value made by an operation keeps its `parents` and, next to them, the local derivative of
+its data toward each parent (`partials`, plain floats computed in the forward pass). The
+reverse pass multiplies those along every path: the chain rule, one node at a time.
+
+The graph holds no reference cycles (a node points only at its parents, never at itself or
+its consumers), so a graph is freed by reference counting the moment its root is dropped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import numbers
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Union
+
+if TYPE_CHECKING:
+    from autograd_lite.rules import Rule
+
+Number = Union[int, float]
+Operand = Union["Value", int, float]
+
+_recording: contextvars.ContextVar[bool] = contextvars.ContextVar("recording", default=True)
+
+
+@contextlib.contextmanager
+def no_grad() -> Iterator[None]:
+    """Within this block, new Values record no parents (inference, optimizer updates).
+
+    Kept in a context variable, so it is per thread and per asyncio task.
+    """
+    token = _recording.set(False)
+    try:
+        yield
+    finally:
+        _recording.reset(token)
+
+
+def is_recording() -> bool:
+    """Whether operations made now record their parents (False inside `no_grad()`)."""
+    return _recording.get()
+
+
+def _as_float(data: object) -> float:
+    """`data` as a float, or a TypeError naming its type when it is not a real number."""
+    if type(data) is float:
+        return data
+    if isinstance(data, numbers.Real) and not isinstance(data, Value):
+        return float(data)
+    raise TypeError(
+        f"Value needs a real number (int, float or numpy scalar), got {type(data).__name__}"
+    )
+
+
+class Value:
+    """A real number that remembers how it was computed, so gradients can flow back to it."""
+
+    __slots__ = ("_rule", "data", "grad", "label", "op", "parents", "partials")
+
+    # Let numpy hand `np.float64(2) * value` back to Value.__rmul__ instead of making an array.
+    __array_ufunc__ = None
+
+    data: float
+    grad: float
+    label: str
+    op: str
+    parents: tuple[Value, ...]
+    partials: tuple[Any, ...]
+    _rule: Rule | None
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        self.data = data if type(data) is float else _as_float(data)
+        self.grad = 0.0
+        self.label = label
+        self.op = ""
+        self.parents = ()
+        self.partials = ()
+        self._rule = None
+
+    @classmethod
+    def _node(
+        cls, data: float, parents: tuple[Value, ...], partials: tuple[Any, ...], rule: Rule
+    ) -> Value:
+        """An operation's result: `data` with its parents and local derivatives (no checks)."""
+        node = cls.__new__(cls)
+        node.data = data
+        node.grad = 0.0
+        node.label = ""
+        node.op = rule.name
+        node.parents = parents
+        node.partials = partials
+        node._rule = rule
+        return node
+
+    def __repr__(self) -> str:
+        text = f"Value(data={self.data:.4g}, grad={self.grad:.4g}"
+        if self.label:
+            text += f", label={self.label!r}"
+        if self.op:
+            text += f", op={self.op!r}"
+        return text + ")"
+
+    # ---- operators: each is an entry of the rules table (autograd_lite.rules) ----
+    def __add__(self, other: Operand) -> Value:
+        return _rules.add(self, other) if _operand(other) else NotImplemented
+
+    def __radd__(self, other: Operand) -> Value:
+        return _rules.add(other, self) if _operand(other) else NotImplemented
+
+    def __sub__(self, other: Operand) -> Value:
+        return _rules.sub(self, other) if _operand(other) else NotImplemented
+
+    def __rsub__(self, other: Operand) -> Value:
+        return _rules.sub(other, self) if _operand(other) else NotImplemented
+
+    def __mul__(self, other: Operand) -> Value:
+        return _rules.mul(self, other) if _operand(other) else NotImplemented
+
+    def __rmul__(self, other: Operand) -> Value:
+        return _rules.mul(other, self) if _operand(other) else NotImplemented
+
+    def __truediv__(self, other: Operand) -> Value:
+        return _rules.div(self, other) if _operand(other) else NotImplemented
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        return _rules.div(other, self) if _operand(other) else NotImplemented
+
+    def __pow__(self, other: Operand) -> Value:
+        return _rules.pow(self, other) if _operand(other) else NotImplemented
+
+    def __rpow__(self, other: Operand) -> Value:
+        return _rules.pow(other, self) if _operand(other) else NotImplemented
+
+    def __neg__(self) -> Value:
+        return _rules.neg(self)
+
+    def __pos__(self) -> Value:
+        return self
+
+    # ---- elementary functions, the same entries as autograd_lite.exp(x) and friends ----
+    def exp(self) -> Value:
+        """e ** self."""
+        return _rules.exp(self)
+
+    def log(self) -> Value:
+        """Natural logarithm; ValueError for a non-positive number."""
+        return _rules.log(self)
+
+    def sqrt(self) -> Value:
+        """Square root; ValueError for a negative number."""
+        return _rules.sqrt(self)
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent."""
+        return _rules.tanh(self)
+
+    def sigmoid(self) -> Value:
+        """Logistic function 1 / (1 + e ** -self), stable for any magnitude."""
+        return _rules.sigmoid(self)
+
+    def relu(self) -> Value:
+        """max(self, 0); its derivative at 0 is taken as 0."""
+        return _rules.relu(self)
+
+    def sin(self) -> Value:
+        """Sine."""
+        return _rules.sin(self)
+
+    def cos(self) -> Value:
+        """Cosine."""
+        return _rules.cos(self)
+
+    def abs(self) -> Value:
+        """|self|; its derivative at 0 is taken as 0."""
+        return _rules.abs(self)
+
+    def __abs__(self) -> Value:
+        return _rules.abs(self)
+
+    # ---- the reverse pass ----
+    def backward(self, grad: float = 1.0) -> None:
+        """Fill `.grad` of every Value this one depends on with d(self)/d(that) * `grad`.
+
+        Leaves (Values with no parents) accumulate across calls, as parameters do in PyTorch;
+        interior nodes hold the gradient of the latest pass only. Iterative: any depth works.
+        """
+        seed = _as_float(grad)
+        pending = _prepare(self)
+        if self.parents:
+            self.grad = seed
+        else:
+            self.grad += seed
+            return
+        ready = [self]
+        pop, push = ready.pop, ready.append
+        while ready:
+            node = pop()
+            g = node.grad
+            for parent, local in zip(node.parents, node.partials):
+                parent.grad += g * local
+                if parent.parents:
+                    left = pending[parent] - 1
+                    if left:
+                        pending[parent] = left
+                    else:
+                        push(parent)
+
+
+def _prepare(root: Value) -> dict[Value, int]:
+    """Zero the interior nodes below `root` and count, for each, the edges that reach it.
+
+    The reverse pass visits a node once all its consumers have sent their share: that is a
+    reverse topological order found without recursion or a sorted list (Kahn's algorithm).
+    """
+    pending: dict[Value, int] = {}
+    stack = [root]
+    pop, push = stack.pop, stack.append
+    while stack:
+        for parent in pop().parents:
+            if parent.parents:
+                if parent in pending:
+                    pending[parent] += 1
+                else:
+                    pending[parent] = 1
+                    parent.grad = 0.0
+                    push(parent)
+    return pending
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every Value `root` depends on (itself included), each after all of its parents.
+
+    Iterative depth-first search, so graphs of any depth work.
+    """
+    order: list[Value] = []
+    seen = {root}
+    stack: list[tuple[Value, Iterator[Value]]] = [(root, iter(root.parents))]
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if parent not in seen:
+                seen.add(parent)
+                stack.append((parent, iter(parent.parents)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order
+
+
+def _operand(other: object) -> bool:
+    """Whether an operator accepts `other`: a Value or a real number (not a bool-like str etc.)."""
+    return isinstance(other, (Value, int, float, numbers.Real))
+
+
+def as_value(x: Operand) -> Value:
+    """`x` itself when it is a Value, else a new constant leaf holding it."""
+    return x if isinstance(x, Value) else Value(x)
+
+
+from autograd_lite import rules as _rules  # the table of rules builds on Value, so it comes last
