@@ -129,9 +129,10 @@ def _pow(x: float, y: float) -> float:
     if x == 0 and y < 0:
         raise ZeroDivisionError(f"pow: zero base to the negative power {y!r}")
     try:
-        return x**y
+        result: float = x**y
     except OverflowError:
         raise OverflowError(f"pow: {x!r} ** {y!r} is too large for a float") from None
+    return result
 
 
 def _pow_partials(x: Operand, y: Operand, out: Operand) -> tuple[Operand, Operand]:

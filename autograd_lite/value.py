@@ -14,13 +14,12 @@ import contextlib
 import contextvars
 import numbers
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 if TYPE_CHECKING:
     from autograd_lite.rules import Rule
 
-Number = Union[int, float]
-Operand = Union["Value", int, float]
+Number = int | float
 
 _recording: contextvars.ContextVar[bool] = contextvars.ContextVar("recording", default=True)
 
@@ -47,7 +46,7 @@ def _as_float(data: object) -> float:
     """`data` as a float, or a TypeError naming its type when it is not a real number."""
     if type(data) is float:
         return data
-    if isinstance(data, numbers.Real) and not isinstance(data, Value):
+    if isinstance(data, numbers.Real):
         return float(data)
     raise TypeError(
         f"Value needs a real number (int, float or numpy scalar), got {type(data).__name__}"
@@ -206,6 +205,10 @@ class Value:
                         pending[parent] = left
                     else:
                         push(parent)
+
+
+Operand: TypeAlias = Value | int | float
+"""What operations accept: a Value or a plain real number."""
 
 
 def _prepare(root: Value) -> dict[Value, int]:
