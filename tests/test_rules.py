@@ -1,0 +1,255 @@
+"""Every entry of the rules table against its closed-form derivative and central differences.
+
+Parametrized over `RULES` itself: a rule added to the table without a closed form here fails
+`test_every_rule_has_a_closed_form`, so each new rule is tested the moment it is added.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import pytest
+
+import autograd_lite as ag
+from autograd_lite import Value
+from autograd_lite.rules import RULES
+
+UPSTREAM = -1.7  # a non-trivial seed: a rule that ignores the upstream gradient is caught
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+# name -> (points to test at, closed-form partial derivative per input)
+CLOSED_FORMS: dict[str, tuple[list[tuple[float, ...]], Callable[..., tuple[float, ...]]]] = {
+    "+": ([(1.5, -2.0), (0.0, 3.0)], lambda x, y: (1.0, 1.0)),
+    "-": ([(1.5, -2.0), (0.0, 3.0)], lambda x, y: (1.0, -1.0)),
+    "*": ([(1.5, -2.0), (0.0, 3.0)], lambda x, y: (y, x)),
+    "/": ([(1.5, -2.0), (-3.0, 0.25)], lambda x, y: (1 / y, -x / y**2)),
+    "neg": ([(1.5,), (-0.3,)], lambda x: (-1.0,)),
+    "**": (
+        [(1.5, 2.0), (2.0, -0.5), (0.7, 3.3)],
+        lambda x, y: (y * x ** (y - 1), x**y * math.log(x)),
+    ),
+    "exp": ([(0.0,), (1.3,), (-2.0,)], lambda x: (math.exp(x),)),
+    "log": ([(0.5,), (3.0,)], lambda x: (1 / x,)),
+    "sqrt": ([(0.25,), (4.0,)], lambda x: (0.5 / math.sqrt(x),)),
+    "tanh": ([(0.0,), (0.8,), (-2.5,)], lambda x: (1 - math.tanh(x) ** 2,)),
+    "sigmoid": ([(0.0,), (2.0,), (-3.0,)], lambda x: (_sigmoid(x) * (1 - _sigmoid(x)),)),
+    "relu": ([(1.2,), (-0.7,)], lambda x: (1.0 if x > 0 else 0.0,)),
+    "abs": ([(1.2,), (-0.7,)], lambda x: (1.0 if x > 0 else -1.0,)),
+    "sin": ([(0.0,), (1.1,), (-2.0,)], lambda x: (math.cos(x),)),
+    "cos": ([(0.0,), (1.1,), (-2.0,)], lambda x: (-math.sin(x),)),
+    "sum": ([(1.0, -2.0, 3.5), (0.5,)], lambda *xs: (1.0,) * len(xs)),
+    "dot": ([(1.0, -2.0, 3.5, 0.5), (2.0, 3.0)], lambda *a: a[len(a) // 2 :] + a[: len(a) // 2]),
+}
+
+CASES = [(name, point) for name, (points, _) in CLOSED_FORMS.items() for point in points]
+
+
+def _gradients(rule: ag.Rule, point: tuple[float, ...]) -> tuple[float, list[float]]:
+    """Value and reverse-mode gradient of `rule` at `point`, seeded with UPSTREAM."""
+    leaves = [Value(x) for x in point]
+    out = rule(*leaves)
+    out.backward(UPSTREAM)
+    return out.data, [leaf.grad for leaf in leaves]
+
+
+def test_every_rule_has_a_closed_form() -> None:
+    """The closed-form table covers the whole rules table, so no rule goes untested."""
+    assert set(CLOSED_FORMS) == set(RULES)
+
+
+@pytest.mark.parametrize(("name", "point"), CASES)
+def test_rule_matches_closed_form(name: str, point: tuple[float, ...]) -> None:
+    """Reverse mode times the upstream gradient equals the hand-derived partials."""
+    _, grads = _gradients(RULES[name], point)
+    expected = CLOSED_FORMS[name][1](*point)
+    assert grads == pytest.approx([UPSTREAM * d for d in expected], rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize(("name", "point"), CASES)
+def test_rule_matches_finite_differences(name: str, point: tuple[float, ...]) -> None:
+    """Reverse mode agrees with central differences (h = 1e-6: error ~1e-10 relative)."""
+    rule = RULES[name]
+    _, grads = _gradients(rule, point)
+    h = 1e-6
+    for i in range(len(point)):
+        up = list(point)
+        down = list(point)
+        up[i] += h
+        down[i] -= h
+        numeric = (rule(*up) - rule(*down)) / (2 * h)
+        assert grads[i] == pytest.approx(UPSTREAM * numeric, rel=1e-6, abs=1e-6)
+
+
+@pytest.mark.parametrize(("name", "point"), CASES)
+def test_rule_on_numbers_returns_the_same_float(name: str, point: tuple[float, ...]) -> None:
+    """A rule applied to plain numbers returns a float equal to the Value's data."""
+    data, _ = _gradients(RULES[name], point)
+    result = RULES[name](*point)
+    assert type(result) is float
+    assert result == data
+
+
+@pytest.mark.parametrize(
+    ("function", "x", "expected"),
+    [
+        (ag.relu, 0.0, 0.0),
+        (ag.abs, 0.0, 0.0),
+        (ag.sqrt, 0.0, math.inf),
+    ],
+)
+def test_choice_at_kinks(function: ag.Rule, x: float, expected: float) -> None:
+    """The documented choices: relu'(0) = abs'(0) = 0 and sqrt'(0) = +inf."""
+    leaf = Value(x)
+    function(leaf).backward()
+    assert leaf.grad == expected
+
+
+def test_power_derivatives_at_the_edges() -> None:
+    """x**y at x = 0 and at a negative base with an integer exponent: finite where defined."""
+    x, y = Value(0.0), Value(2.0)
+    (x**y).backward()
+    assert (x.grad, y.grad) == (0.0, 0.0)
+    x, y = Value(-3.0), Value(2.0)
+    (x**y).backward()
+    assert (x.grad, y.grad) == (-6.0, 0.0)  # y held fixed: (-3)**y is real only at integer y
+    x = Value(0.0)
+    (x**0.5).backward()
+    assert x.grad == math.inf
+    x = Value(0.0)
+    (x**0).backward()
+    assert x.grad == 0.0
+
+
+@pytest.mark.parametrize("x", [1000.0, -1000.0])
+@pytest.mark.parametrize("function", [ag.sigmoid, ag.tanh])
+def test_saturating_functions_are_stable(function: ag.Rule, x: float) -> None:
+    """sigmoid and tanh at ±1000: finite values and finite (zero) gradients."""
+    leaf = Value(x)
+    out = function(leaf)
+    out.backward()
+    assert math.isfinite(out.data)
+    assert abs(out.data) in (0.0, 1.0)
+    assert leaf.grad == 0.0
+
+
+def test_sigmoid_keeps_precision_in_the_tails() -> None:
+    """sigmoid(-30) is ~9.4e-14, not rounded to 0 by computing 1 - something."""
+    assert ag.sigmoid(-30.0) == pytest.approx(math.exp(-30) / (1 + math.exp(-30)), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "words"),
+    [
+        (lambda: ag.log(Value(0.0)), ValueError, ["log", "0.0"]),
+        (lambda: ag.log(-2.5), ValueError, ["log", "-2.5"]),
+        (lambda: ag.sqrt(Value(-4.0)), ValueError, ["sqrt", "-4.0"]),
+        (lambda: Value(-8.0) ** (1 / 3), ValueError, ["pow", "-8.0", "0.333"]),
+        (lambda: 2.0 / Value(0.0), ZeroDivisionError, ["division", "2.0"]),
+        (lambda: Value(0.0) ** -1, ZeroDivisionError, ["pow", "-1"]),
+        (lambda: ag.exp(Value(1000.0)), OverflowError, ["exp", "1000.0"]),
+        (lambda: Value(10.0) ** 400.0, OverflowError, ["pow", "400.0"]),
+    ],
+)
+def test_domain_errors_name_the_operation_and_number(make, error, words) -> None:
+    """Inputs outside an operation's domain raise an error naming the op and the number."""
+    with pytest.raises(error) as caught:
+        make()
+    for word in words:
+        assert word in str(caught.value)
+
+
+def test_negative_base_with_integer_exponent_stays_real() -> None:
+    """(-2) ** 3 is -8.0, a float: nothing ever silently becomes complex."""
+    result = Value(-2.0) ** 3
+    assert type(result.data) is float
+    assert result.data == -8.0
+
+
+def test_wrong_number_of_arguments() -> None:
+    """Calling a rule with the wrong arity says how many it takes."""
+    with pytest.raises(TypeError, match="exp takes 1 argument"):
+        ag.exp(1.0, 2.0)  # type: ignore[call-overload]
+
+
+def test_sum_and_dot_make_one_node() -> None:
+    """sum and dot are n-ary: one node however many inputs."""
+    xs = [Value(float(i)) for i in range(5)]
+    ws = [Value(0.5 * i) for i in range(5)]
+    total = ag.sum(xs)
+    weighted = ag.dot(ws, xs)
+    assert (total.op, len(total.parents), total.data) == ("sum", 5, 10.0)
+    assert (weighted.op, len(weighted.parents), weighted.data) == ("dot", 10, 15.0)
+    weighted.backward()
+    assert [x.grad for x in xs] == [w.data for w in ws]
+    assert [w.grad for w in ws] == [x.data for x in xs]
+
+
+def test_sum_and_dot_of_numbers_are_floats() -> None:
+    """With no Values among the inputs, sum and dot are plain float arithmetic."""
+    assert ag.sum([1, 2, 3.5]) == 6.5
+    assert ag.sum([]) == 0.0
+    assert ag.dot([1, 2], [3, 4]) == 11.0
+
+
+def test_dot_of_unequal_lengths() -> None:
+    """dot with sequences of different lengths names both lengths."""
+    with pytest.raises(ValueError, match="3 and 2"):
+        ag.dot([Value(1.0)] * 3, [1.0, 2.0])
+
+
+# ---------------------------------------------------------------- primitive
+
+
+def _softplus(x: float) -> float:
+    return math.log1p(math.exp(x))
+
+
+def test_primitive_matches_its_closed_form() -> None:
+    """A user primitive differentiates like a built-in and accepts numbers and Values."""
+    softplus = ag.primitive("softplus", _softplus, grads=(ag.sigmoid,))
+    assert softplus(0.0) == pytest.approx(math.log(2.0))
+    x = Value(0.3)
+    y = softplus(x * 2.0)
+    y.backward()
+    assert y.op == "softplus"
+    assert x.grad == pytest.approx(2.0 * _sigmoid(0.6), rel=1e-12)
+
+
+def test_primitive_with_two_arguments() -> None:
+    """Each argument gets its own partial; numbers on either side work."""
+    hypot = ag.primitive(
+        "hypot",
+        math.hypot,
+        grads=(lambda x, y: x / (x * x + y * y) ** 0.5, lambda x, y: y / (x * x + y * y) ** 0.5),
+    )
+    x, y = Value(3.0), Value(4.0)
+    out = hypot(x, y)
+    out.backward()
+    assert (out.data, x.grad, y.grad) == pytest.approx((5.0, 0.6, 0.8))
+    assert hypot(3.0, 4.0) == 5.0
+    z = Value(3.0)
+    hypot(z, 4.0).backward()
+    assert z.grad == pytest.approx(0.6)
+
+
+def test_primitive_rejects_a_non_real_result() -> None:
+    """A primitive whose function returns something that is not a real number says so."""
+    broken = ag.primitive("broken", lambda x: complex(x, 1.0), grads=(lambda x: 1.0,))
+    with pytest.raises(TypeError, match="broken.*complex"):
+        broken(Value(1.0))
+
+
+def test_primitive_arity_and_arguments_are_checked() -> None:
+    """Bad primitive definitions and calls fail with the primitive's name."""
+    softplus = ag.primitive("softplus", _softplus, grads=(ag.sigmoid,))
+    with pytest.raises(TypeError, match="softplus takes 1 argument"):
+        softplus(1.0, 2.0)  # type: ignore[call-overload]
+    with pytest.raises(TypeError, match="one callable partial"):
+        ag.primitive("bad", _softplus, grads=())
+    with pytest.raises(TypeError, match="callable fn"):
+        ag.primitive("bad", 3.0, grads=(ag.sigmoid,))  # type: ignore[arg-type]

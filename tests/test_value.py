@@ -1,0 +1,288 @@
+"""The Value type: construction, operators, the reverse pass and its semantics, no_grad, memory."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import math
+import threading
+from fractions import Fraction
+
+import pytest
+
+import autograd_lite as ag
+from autograd_lite import Value, no_grad
+
+
+def _live_values() -> int:
+    return sum(1 for obj in gc.get_objects() if type(obj) is Value)
+
+
+# ---------------------------------------------------------------- construction
+
+
+@pytest.mark.parametrize("data", [3, 2.5, -0.0, True, Fraction(1, 4)])
+def test_real_numbers_are_stored_as_float(data) -> None:
+    """ints, floats, bools and other numbers.Real become a float."""
+    value = Value(data)
+    assert type(value.data) is float
+    assert value.data == float(data)
+
+
+def test_numpy_scalars_are_accepted_and_stay_on_the_value_side() -> None:
+    """numpy scalars are real numbers; `np.float64 * Value` gives a Value, not an array."""
+    np = pytest.importorskip("numpy")
+    assert Value(np.float32(1.5)).data == 1.5
+    assert Value(np.int64(7)).data == 7.0
+    product = np.float64(2.0) * Value(3.0)
+    assert isinstance(product, Value)
+    assert product.data == 6.0
+
+
+@pytest.mark.parametrize(
+    ("bad", "name"), [("1.0", "str"), (None, "NoneType"), (1j, "complex"), ([1.0], "list")]
+)
+def test_non_real_data_raises_type_error_naming_the_type(bad, name) -> None:
+    """Anything but a real number is refused with its type in the message."""
+    with pytest.raises(TypeError, match=name):
+        Value(bad)
+
+
+def test_a_value_is_not_data_for_another_value() -> None:
+    """Value(Value(1)) would silently cut the graph, so it is refused."""
+    with pytest.raises(TypeError, match="got Value"):
+        Value(Value(1.0))  # type: ignore[arg-type]
+
+
+def test_new_leaf_attributes() -> None:
+    """A leaf has grad 0.0, op '', no parents, and keeps its label."""
+    x = Value(1.5, label="x")
+    assert (x.data, x.grad, x.label, x.op, x.parents) == (1.5, 0.0, "x", "", ())
+
+
+def test_repr_is_short_and_useful() -> None:
+    """repr shows data, grad, label and op to 4 significant digits."""
+    h = ag.tanh(Value(1.0))
+    h.label = "h1"
+    h.grad = 0.42
+    assert repr(h) == "Value(data=0.7616, grad=0.42, label='h1', op='tanh')"
+    assert repr(Value(2.0)) == "Value(data=2, grad=0)"
+
+
+def test_hash_and_equality_by_identity() -> None:
+    """Values are usable in sets and dict keys; equal data does not make them equal."""
+    a, b = Value(1.0), Value(1.0)
+    assert a != b
+    assert len({a, b, a}) == 2
+    assert {a: "a"}[a] == "a"
+
+
+# ---------------------------------------------------------------- operators
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected", "dx"),
+    [
+        (lambda x: x + 2, 5.0, 1.0),
+        (lambda x: 2 + x, 5.0, 1.0),
+        (lambda x: x - 2, 1.0, 1.0),
+        (lambda x: 2 - x, -1.0, -1.0),
+        (lambda x: x * 2, 6.0, 2.0),
+        (lambda x: 2 * x, 6.0, 2.0),
+        (lambda x: x / 2, 1.5, 0.5),
+        (lambda x: 6 / x, 2.0, -6 / 9),
+        (lambda x: x**2, 9.0, 6.0),
+        (lambda x: 2**x, 8.0, 8 * math.log(2)),
+        (lambda x: x**x, 27.0, 27 * (math.log(3) + 1)),
+        (lambda x: -x, -3.0, -1.0),
+        (lambda x: +x, 3.0, 1.0),
+        (lambda x: abs(-x), 3.0, 1.0),
+    ],
+)
+def test_operators_with_numbers_on_either_side(expression, expected, dx) -> None:
+    """Each operator and its reflected form computes the value and the derivative."""
+    x = Value(3.0)
+    out = expression(x)
+    out.backward()
+    assert out.data == pytest.approx(expected)
+    assert x.grad == pytest.approx(dx)
+
+
+@pytest.mark.parametrize(
+    "name", ["exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos", "abs"]
+)
+def test_methods_and_functions_agree(name: str) -> None:
+    """x.f() and autograd_lite.f(x) are the same rule; f(number) is a float."""
+    method = getattr(Value(0.7), name)()
+    function = getattr(ag, name)(Value(0.7))
+    assert method.data == function.data == getattr(ag, name)(0.7)
+    assert method.op == function.op == name
+
+
+def test_unsupported_operand_gives_type_error() -> None:
+    """Operators refuse what is not a number, through Python's own TypeError."""
+    with pytest.raises(TypeError):
+        Value(1.0) + "a"  # type: ignore[operator]
+    with pytest.raises(TypeError):
+        [1] * Value(2.0)  # type: ignore[operator]
+
+
+def test_parents_are_in_argument_order_and_constants_become_leaves() -> None:
+    """`2 - x` records (constant 2, x), in that order."""
+    x = Value(5.0)
+    out = 2 - x
+    assert out.op == "-"
+    assert out.parents[1] is x
+    assert out.parents[0].data == 2.0
+    assert out.parents[0].parents == ()
+
+
+# ---------------------------------------------------------------- backward semantics
+
+
+def test_chain_rule_through_shared_subexpressions() -> None:
+    """A node used twice receives the sum of both paths (x*x gives 2x)."""
+    x = Value(-1.5)
+    y = x * x + x.exp() * x
+    y.backward()
+    assert x.grad == pytest.approx(2 * -1.5 + math.exp(-1.5) * (1 - 1.5))
+
+
+def test_leaves_accumulate_and_interior_nodes_hold_the_latest_pass() -> None:
+    """backward() twice doubles a leaf's grad; an interior node keeps the last pass only."""
+    x = Value(2.0)
+    h = x * 3.0
+    y = h * h
+    y.backward()
+    assert (x.grad, h.grad, y.grad) == (36.0, 12.0, 1.0)
+    y.backward()
+    assert (x.grad, h.grad, y.grad) == (72.0, 12.0, 1.0)
+
+
+def test_backward_seed_scales_every_gradient() -> None:
+    """backward(grad=g) multiplies every gradient by g."""
+    x = Value(2.0)
+    y = x * x
+    y.backward(0.5)
+    assert x.grad == 2.0
+
+
+def test_backward_from_a_leaf_accumulates_the_seed() -> None:
+    """A leaf's backward adds the seed to its own grad."""
+    x = Value(2.0)
+    x.backward()
+    x.backward(2.0)
+    assert x.grad == 3.0
+
+
+def test_backward_rejects_a_non_number_seed() -> None:
+    """The seed must be a real number."""
+    with pytest.raises(TypeError, match="str"):
+        Value(1.0).backward("1")  # type: ignore[arg-type]
+
+
+def test_a_chain_of_a_million_nodes() -> None:
+    """Backward is iterative: a 1,000,000-node chain works and gives the exact product."""
+    x = Value(1.0)
+    y = x
+    for _ in range(1_000_000):
+        y = y * 1.0
+    y.backward()
+    assert x.grad == 1.0
+
+
+def test_a_sum_of_a_million_terms() -> None:
+    """The n-ary sum takes a million terms as one node."""
+    xs = [Value(1.0) for _ in range(1_000_000)]
+    total = ag.sum(xs)
+    total.backward()
+    assert total.data == 1_000_000.0
+    assert xs[0].grad == xs[-1].grad == 1.0
+
+
+def test_topological_order_puts_parents_first() -> None:
+    """topological_order lists each node after all of its parents, once."""
+    x = Value(1.0)
+    a = x * 2.0
+    b = a + x
+    c = b * a
+    order = ag.topological_order(c)
+    assert order[-1] is c
+    position = {node: i for i, node in enumerate(order)}
+    assert len(position) == len(order)
+    for node in order:
+        for parent in node.parents:
+            assert position[parent] < position[node]
+
+
+# ---------------------------------------------------------------- no_grad
+
+
+def test_no_grad_records_no_parents() -> None:
+    """Inside no_grad, results are leaves; outside, recording resumes."""
+    x = Value(2.0)
+    with no_grad():
+        y = x * 3.0
+    assert (y.data, y.parents, y.op) == (6.0, (), "")
+    assert (x * 3.0).parents[0] is x
+
+
+def test_no_grad_is_per_thread() -> None:
+    """A thread inside no_grad does not switch recording off for another thread."""
+    inside = threading.Event()
+    release = threading.Event()
+    seen: list[int] = []
+
+    def worker() -> None:
+        with no_grad():
+            inside.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    inside.wait(5)
+    seen.append(len((Value(1.0) * 2.0).parents))
+    release.set()
+    thread.join()
+    assert seen == [2]
+
+
+def test_no_grad_is_per_asyncio_task() -> None:
+    """A task inside no_grad does not switch recording off for a concurrent task."""
+
+    async def quiet(ready: asyncio.Event, done: asyncio.Event) -> None:
+        with no_grad():
+            ready.set()
+            await done.wait()
+
+    async def main() -> int:
+        ready, done = asyncio.Event(), asyncio.Event()
+        task = asyncio.create_task(quiet(ready, done))
+        await ready.wait()
+        parents = len((Value(1.0) * 2.0).parents)
+        done.set()
+        await task
+        return parents
+
+    assert asyncio.run(main()) == 2
+
+
+# ---------------------------------------------------------------- memory
+
+
+def test_a_dropped_graph_is_freed_by_reference_counting_alone() -> None:
+    """No reference cycles: with the cyclic GC off, dropping the root frees every node."""
+    gc.collect()
+    gc.disable()
+    try:
+        before = _live_values()
+        x = Value(0.5)
+        y = x
+        for _ in range(1000):
+            y = (y * 1.001).tanh() + ag.sum([y, 1.0]) * 0.5
+        y.backward()
+        assert _live_values() > before + 1000
+        del x, y
+        assert _live_values() == before
+    finally:
+        gc.enable()
