@@ -240,7 +240,7 @@ def test_primitive_with_two_arguments() -> None:
 def test_primitive_rejects_a_non_real_result() -> None:
     """A primitive whose function returns something that is not a real number says so."""
     broken = ag.primitive("broken", lambda x: complex(x, 1.0), grads=(lambda x: 1.0,))
-    with pytest.raises(TypeError, match="broken.*complex"):
+    with pytest.raises(TypeError, match=r"broken.*complex"):
         broken(Value(1.0))
 
 
