@@ -8,6 +8,8 @@
 3.583853
 """
 
+from autograd_lite.explain import explain
+from autograd_lite.graph import RendererError, draw_graph, save_graph
 from autograd_lite.rules import (
     Rule,
     abs,
@@ -28,17 +30,21 @@ from autograd_lite.value import Value, no_grad, topological_order
 __version__ = "0.1.0"
 
 __all__ = [
+    "RendererError",
     "Rule",
     "Value",
     "__version__",
     "abs",
     "cos",
     "dot",
+    "draw_graph",
     "exp",
+    "explain",
     "log",
     "no_grad",
     "primitive",
     "relu",
+    "save_graph",
     "sigmoid",
     "sin",
     "sqrt",

@@ -1,0 +1,291 @@
+"""Formulas typed by a user (`"x*y + sin(x)"`), parsed safely into something that computes.
+
+Python's `ast` does the parsing; a whitelist then admits only numbers, names, `+ - * / **`,
+unary `-`/`+`, calls of the engine's functions and the constants `pi` and `e`. Nothing is ever
+passed to `eval` or `exec`. A checked tree becomes a short postfix program that runs on plain
+numbers or on Values, so one parsed formula serves `grad`, `hessian`, `gradcheck` and drawing.
+
+A walrus names a sub-expression, `(h := x*y) + sin(h)`: the node gets the label `h`, so
+graphs and `explain` show it, and later uses of `h` reuse that very node.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from collections.abc import Iterator
+from typing import Any, TypeAlias
+
+from autograd_lite import rules
+from autograd_lite.rules import Rule
+from autograd_lite.value import Operand, Value
+
+MAX_LENGTH = 10_000
+MAX_DEPTH = 100
+
+FUNCTIONS: dict[str, Rule] = {
+    rule.name: rule
+    for rule in (
+        rules.exp,
+        rules.log,
+        rules.sqrt,
+        rules.tanh,
+        rules.sigmoid,
+        rules.relu,
+        rules.sin,
+        rules.cos,
+        rules.abs,
+    )
+}
+CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
+BINARY: dict[type[ast.operator], Rule] = {
+    ast.Add: rules.add,
+    ast.Sub: rules.sub,
+    ast.Mult: rules.mul,
+    ast.Div: rules.div,
+    ast.Pow: rules.pow,
+}
+
+# One step of the postfix program: ("number", float), ("input", index), ("load", name),
+# ("store", name) to name the top of the stack, or ("apply", rule) to the top operands.
+Step: TypeAlias = tuple[str, Any]
+
+
+class ExpressionError(ValueError):
+    """A formula that is not allowed or not well formed; the message says what and where."""
+
+
+class Expression:
+    """A checked formula over named variables, callable with one number or Value per variable.
+
+    `variables` lists the free names in order of first appearance; `expr(*xs)` evaluates
+    with `xs` in that order, returning a float for numbers and a Value when any x is a Value.
+    """
+
+    def __init__(self, source: str, variables: tuple[str, ...], program: list[Step]) -> None:
+        self.source = source
+        self.variables = variables
+        self._program = program
+
+    def __repr__(self) -> str:
+        return f"Expression({self.source!r})"
+
+    def __call__(self, *xs: Operand) -> Value | float:
+        if len(xs) != len(self.variables):
+            raise TypeError(
+                f"{self.source!r} takes {len(self.variables)} argument(s) "
+                f"({', '.join(self.variables)}), got {len(xs)}"
+            )
+        stack: list[Operand] = []
+        named: dict[str, Operand] = {}
+        for kind, arg in self._program:
+            if kind == "number":
+                stack.append(arg)
+            elif kind == "input":
+                stack.append(xs[arg])
+            elif kind == "load":
+                stack.append(named[arg])
+            elif kind == "store":
+                top = stack[-1]
+                if isinstance(top, Value) and not top.label:
+                    top.label = arg
+                named[arg] = top
+            else:
+                operands = stack[-arg.arity :]
+                del stack[-arg.arity :]
+                stack.append(arg(*operands))
+        return stack[0]
+
+
+def parse(source: str) -> Expression:
+    """Check `source` against the whitelist and compile it; ExpressionError when not allowed."""
+    if not isinstance(source, str):
+        raise TypeError(f"an expression must be a str, got {type(source).__name__}")
+    if len(source) > MAX_LENGTH:
+        raise ExpressionError(
+            f"expression is {len(source):,} characters long; the limit is {MAX_LENGTH:,}"
+        )
+    text = source.strip()
+    if not text:
+        raise ExpressionError("expression is empty")
+    # Python's own parser recurses on nesting and can crash on very deep input: measure first.
+    depth = _bracket_depth(text)
+    if depth > MAX_DEPTH:
+        raise ExpressionError(
+            f"expression is nested {depth} brackets deep; the limit is {MAX_DEPTH}"
+        )
+    indent = len(source) - len(source.lstrip())
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as error:
+        raise ExpressionError(
+            f"syntax error at {_where(error, text, indent)}: {error.msg}"
+        ) from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError(
+            "expression chains too many operators for Python's parser; split it up"
+        ) from None
+    except ValueError as error:  # e.g. a null byte
+        raise ExpressionError(f"expression cannot be parsed: {error}") from None
+    return _compile(source, tree.body, indent)
+
+
+def _where(error: SyntaxError, text: str, indent: int) -> str:
+    """Where a syntax error is, as a column of the original source (or a line and column)."""
+    if not error.offset:  # the input ended too early
+        return f"column {len(text) + indent + 1} (the end)"
+    if error.lineno and error.lineno > 1:
+        return f"line {error.lineno}, column {error.offset}"
+    return f"column {error.offset + indent}"
+
+
+def _bracket_depth(text: str) -> int:
+    """How deeply brackets nest in `text` (without parsing it)."""
+    depth = deepest = 0
+    for char in text:
+        if char in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")]}":
+            depth -= 1
+    return deepest
+
+
+def _compile(source: str, body: ast.expr, indent: int) -> Expression:
+    """Turn a checked tree into a postfix program, in Python's left-to-right evaluation order."""
+    variables: dict[str, int] = {}  # name -> position among the arguments
+    named: set[str] = set()
+    program: list[Step] = []
+    for node in _postorder(body, indent):
+        if isinstance(node, ast.Constant):
+            program.append(("number", _number(node, indent)))
+        elif isinstance(node, ast.Name):
+            if node.id in named:
+                program.append(("load", node.id))
+            elif node.id in CONSTANTS:
+                program.append(("number", CONSTANTS[node.id]))
+            elif node.id in FUNCTIONS:
+                raise _error(f"{node.id} is a function: call it, as in {node.id}(x)", node, indent)
+            else:
+                program.append(("input", variables.setdefault(node.id, len(variables))))
+        elif isinstance(node, ast.NamedExpr):
+            name = node.target.id
+            if name in FUNCTIONS or name in CONSTANTS:
+                raise _error(f"cannot assign to {name}, it is a built-in name", node, indent)
+            if name in variables or name in named:
+                raise _error(
+                    f"{name} already has a meaning here; := cannot rebind it", node, indent
+                )
+            named.add(name)
+            program.append(("store", name))
+        elif isinstance(node, ast.BinOp):
+            program.append(("apply", BINARY[type(node.op)]))
+        elif isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.USub):
+                program.append(("apply", rules.neg))
+        elif isinstance(node, ast.Call):
+            assert isinstance(node.func, ast.Name)  # checked by _call_arguments
+            program.append(("apply", FUNCTIONS[node.func.id]))
+    return Expression(source, tuple(variables), program)
+
+
+def _postorder(body: ast.expr, indent: int) -> Iterator[ast.expr]:
+    """The nodes under `body`, children first and left to right, each checked on the way in.
+
+    Iterative, so a long chain of operators (a deep tree) needs no recursion.
+    """
+    stack: list[tuple[ast.expr, bool]] = [(body, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if children_done:
+            yield node
+            continue
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(_children(node, indent)))
+
+
+def _children(node: ast.expr, indent: int) -> list[ast.expr]:
+    """The operands of an allowed node; ExpressionError naming anything else."""
+    if isinstance(node, (ast.Constant, ast.Name)):
+        return []
+    if isinstance(node, ast.BinOp):
+        if type(node.op) not in BINARY:
+            raise _error(f"operator {_op_symbol(node.op)} is not supported", node, indent)
+        return [node.left, node.right]
+    if isinstance(node, ast.UnaryOp):
+        if not isinstance(node.op, (ast.USub, ast.UAdd)):
+            raise _error(f"operator {_op_symbol(node.op)} is not supported", node, indent)
+        return [node.operand]
+    if isinstance(node, ast.NamedExpr):
+        return [node.value]
+    if isinstance(node, ast.Call):
+        return _call_arguments(node, indent)
+    if isinstance(node, ast.Attribute):
+        raise _error(f"attributes are not allowed: {ast.unparse(node)}", node, indent)
+    raise _error(f"{_describe(node)} is not allowed", node, indent)
+
+
+def _call_arguments(node: ast.Call, indent: int) -> list[ast.expr]:
+    """The one argument of a call to a known function."""
+    if not isinstance(node.func, ast.Name):
+        raise _error(f"only the functions {', '.join(FUNCTIONS)} can be called", node, indent)
+    name = node.func.id
+    if name not in FUNCTIONS:
+        raise _error(
+            f"unknown function {name}; the functions are {', '.join(FUNCTIONS)}", node, indent
+        )
+    if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
+        raise _error(f"{name} takes exactly one argument", node, indent)
+    return [node.args[0]]
+
+
+def _number(node: ast.Constant, indent: int) -> float:
+    """A literal as a float: ints and floats only."""
+    value = node.value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _error(f"{value!r} is not a real number", node, indent)
+    try:
+        number = float(value)
+    except OverflowError:  # an int literal beyond the float range
+        number = math.inf
+    if not math.isfinite(number):
+        raise _error("number is too large for a float", node, indent)
+    return number
+
+
+def _op_symbol(op: ast.AST) -> str:
+    """The source text of an operator node, for messages."""
+    symbols = {
+        ast.FloorDiv: "//",
+        ast.Mod: "%",
+        ast.MatMult: "@",
+        ast.BitAnd: "&",
+        ast.BitOr: "|",
+        ast.BitXor: "^",
+        ast.LShift: "<<",
+        ast.RShift: ">>",
+        ast.Invert: "~",
+        ast.Not: "not",
+    }
+    return symbols.get(type(op), type(op).__name__)
+
+
+def _describe(node: ast.expr) -> str:
+    """A short human name for a disallowed kind of syntax."""
+    kinds = {
+        ast.Compare: "a comparison",
+        ast.BoolOp: "and/or",
+        ast.Subscript: "indexing",
+        ast.Lambda: "lambda",
+        ast.IfExp: "if/else",
+        ast.JoinedStr: "an f-string",
+    }
+    for kind, text in kinds.items():
+        if isinstance(node, kind):
+            return text
+    return f"{type(node).__name__} syntax"
+
+
+def _error(message: str, node: ast.expr, indent: int) -> ExpressionError:
+    """An ExpressionError saying `message` at the node's column (1-based, in the original)."""
+    return ExpressionError(f"{message} (at column {node.col_offset + 1 + indent})")
