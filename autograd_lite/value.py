@@ -14,7 +14,7 @@ import contextlib
 import contextvars
 import numbers
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
 
 if TYPE_CHECKING:
     from autograd_lite.rules import Rule
@@ -179,12 +179,22 @@ class Value:
         return _rules.abs(self)
 
     # ---- the reverse pass ----
-    def backward(self, grad: float = 1.0) -> None:
+    @overload
+    def backward(self, grad: float = ..., *, create_graph: Literal[False] = ...) -> None: ...
+    @overload
+    def backward(self, grad: float = ..., *, create_graph: Literal[True]) -> dict[Value, Value]: ...
+    def backward(self, grad: float = 1.0, *, create_graph: bool = False) -> Any:
         """Fill `.grad` of every Value this one depends on with d(self)/d(that) * `grad`.
 
         Leaves (Values with no parents) accumulate across calls, as parameters do in PyTorch;
         interior nodes hold the gradient of the latest pass only. Iterative: any depth works.
+        With `create_graph=True` the pass is built out of Values, and it returns a dict from each
+        Value of the graph to its gradient as a Value, which can be differentiated again.
         """
+        if create_graph:
+            from autograd_lite.functional import backward_with_graph
+
+            return backward_with_graph(self, _as_float(grad))
         seed = _as_float(grad)
         pending = _prepare(self)
         if self.parents:
