@@ -101,6 +101,12 @@ class Value:
             text += f", op={self.op!r}"
         return text + ")"
 
+    def _repr_svg_(self) -> str | None:
+        """Jupyter shows a Value as its graph (plain text when no Graphviz renderer exists)."""
+        from autograd_lite.graph import svg_or_none  # graph.py builds on this module
+
+        return svg_or_none(self)
+
     # ---- operators: each is an entry of the rules table (autograd_lite.rules) ----
     def __add__(self, other: Operand) -> Value:
         return _rules.add(self, other) if _operand(other) else NotImplemented
