@@ -9,6 +9,8 @@
 """
 
 from autograd_lite.explain import explain
+from autograd_lite.functional import grad, gradients, hessian, value_and_grad
+from autograd_lite.gradcheck import GradcheckError, gradcheck
 from autograd_lite.graph import RendererError, draw_graph, save_graph
 from autograd_lite.rules import (
     Rule,
@@ -30,6 +32,7 @@ from autograd_lite.value import Value, no_grad, topological_order
 __version__ = "0.1.0"
 
 __all__ = [
+    "GradcheckError",
     "RendererError",
     "Rule",
     "Value",
@@ -40,6 +43,10 @@ __all__ = [
     "draw_graph",
     "exp",
     "explain",
+    "grad",
+    "gradcheck",
+    "gradients",
+    "hessian",
     "log",
     "no_grad",
     "primitive",
@@ -51,4 +58,5 @@ __all__ = [
     "sum",
     "tanh",
     "topological_order",
+    "value_and_grad",
 ]
