@@ -1,0 +1,280 @@
+"""The `autograd-lite` command line: derivatives, graphs and chain-rule derivations of a formula.
+
+Formulas go through `autograd_lite.expr` (a whitelist over Python's `ast`, never `eval`).
+Bad input of any kind prints one line to stderr and exits with status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import importlib
+import importlib.util
+import math
+import os
+import runpy
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from autograd_lite import __version__
+from autograd_lite.explain import explain
+from autograd_lite.expr import Expression, parse
+from autograd_lite.functional import hessian
+from autograd_lite.gradcheck import GradcheckError, gradcheck
+from autograd_lite.graph import RendererError, draw_graph, save_graph
+from autograd_lite.value import Value
+
+PROG = "autograd-lite"
+EXAMPLES = """\
+examples:
+  autograd-lite grad "x*y + sin(x)" --at x=1.5,y=-2
+  autograd-lite grad "exp(-x**2) * y" --at x=0.3,y=2 --order 2
+  autograd-lite draw "tanh(w*x + b)" --at w=-3,x=2,b=6.88 -o graph.svg
+  autograd-lite explain "(h := w*x + b) + sigmoid(h)" --at w=0.4,x=0.6,b=0.6 --wrt w
+  autograd-lite check "log(1 + exp(x)) / sqrt(y)" --at x=0.5,y=2
+  autograd-lite demo              (lists the demos)
+
+EXPR is a Python-style formula: numbers, variables, + - * / **, the functions
+exp log sqrt tanh sigmoid relu sin cos abs, the constants pi and e, and
+(name := ...) to label a sub-expression. Quote it for the shell; one that
+starts with '-' goes after the options and a '--', e.g. grad --at x=1 -- "-x**2".
+"""
+
+
+class CommandError(Exception):
+    """Input the command line cannot use; the message says what was wrong."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (with a pointer to --help), exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {PROG} --help)\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line on `argv` (default: sys.argv[1:]) and return the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        status: int = args.run(args)
+    except (CommandError, ValueError, ArithmeticError) as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # the reader stopped early (`| head`): nothing left to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except (RendererError, OSError) as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 1
+    return status
+
+
+def _parser() -> _Parser:
+    parser = _Parser(
+        prog=PROG,
+        description="Derivatives, graphs and chain-rule derivations of a formula.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    grad = _formula_command(commands, "grad", "print the value and every partial derivative")
+    grad.add_argument(
+        "--order", type=int, choices=(1, 2), default=1, help="2 adds the second derivatives"
+    )
+    grad.set_defaults(run=_grad)
+
+    draw = _formula_command(commands, "draw", "draw the computation graph (after backward)")
+    draw.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="image file: .svg, .png, .pdf or .dot (default: print DOT to stdout)",
+    )
+    draw.add_argument("--rankdir", choices=("LR", "RL", "TB", "BT"), default="LR")
+    draw.add_argument("--max-nodes", type=int, default=500, metavar="N")
+    draw.set_defaults(run=_draw)
+
+    explain_ = _formula_command(commands, "explain", "write out the chain rule with numbers")
+    explain_.add_argument(
+        "--wrt",
+        action="append",
+        metavar="NAME",
+        help="the variable to differentiate by (repeatable; default: every variable)",
+    )
+    explain_.add_argument("--max-paths", type=int, default=8, metavar="N")
+    explain_.set_defaults(run=_explain)
+
+    check = _formula_command(commands, "check", "compare gradients with finite differences")
+    check.add_argument(
+        "--order", type=int, choices=(1, 2), default=1, help="2 also checks the hessian"
+    )
+    check.set_defaults(run=_check)
+
+    demo = commands.add_parser("demo", help="run a demo (lists them without NAME)")
+    demo.add_argument("name", nargs="?", metavar="NAME")
+    demo.add_argument("demo_args", nargs=argparse.REMAINDER, metavar="ARGS")
+    demo.set_defaults(run=_demo)
+    return parser
+
+
+def _formula_command(
+    commands: argparse._SubParsersAction[_Parser], name: str, summary: str
+) -> _Parser:
+    """A subcommand taking EXPR and --at."""
+    command = commands.add_parser(name, help=summary, description=summary)
+    command.add_argument("expr", metavar="EXPR", help="the formula, e.g. 'x*y + sin(x)'")
+    command.add_argument(
+        "--at",
+        action="append",
+        default=[],
+        metavar="NAME=NUMBER,...",
+        help="the point, e.g. x=1.5,y=-2 (repeatable)",
+    )
+    return command
+
+
+# ---------------------------------------------------------------- the commands
+
+
+def _grad(args: argparse.Namespace) -> int:
+    expr, point = _formula(args)
+    inputs, output = _evaluate(expr, point)
+    output.backward()
+    print(f"f = {_number(output.data)}")
+    for x in inputs:
+        print(f"df/d{x.label} = {_number(x.grad)}")
+    if args.order == 2:
+        names = expr.variables
+        matrix = hessian(expr)(*(point[name] for name in names))
+        for i, first in enumerate(names):
+            for j in range(i, len(names)):
+                by = f"d{first}2" if i == j else f"d{first}d{names[j]}"
+                print(f"d2f/{by} = {_number(matrix[i][j])}")
+    return 0
+
+
+def _draw(args: argparse.Namespace) -> int:
+    expr, point = _formula(args)
+    _, output = _evaluate(expr, point)
+    output.backward()
+    if args.output is None:
+        print(draw_graph(output, args.rankdir, args.max_nodes).source, end="")
+    else:
+        path = save_graph(output, args.output, rankdir=args.rankdir, max_nodes=args.max_nodes)
+        print(f"wrote {path}")
+    return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    expr, point = _formula(args)
+    inputs, output = _evaluate(expr, point)
+    by_name = {x.label: x for x in inputs}
+    for name in args.wrt or []:
+        if name not in by_name:
+            raise CommandError(
+                f"--wrt {name} is not a variable of the expression (it has {', '.join(by_name)})"
+            )
+    wanted = args.wrt or list(by_name)
+    print("\n\n".join(explain(output, by_name[name], args.max_paths) for name in wanted))
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    expr, point = _formula(args)
+    try:
+        gradcheck(expr, [point[name] for name in expr.variables], order=args.order)
+    except GradcheckError as error:
+        inputs = ", ".join(f"input {i} is {name}" for i, name in enumerate(expr.variables))
+        print(f"gradcheck failed for {args.expr} ({inputs}):\n{error}")
+        return 1
+    checked = "first and second derivatives" if args.order == 2 else "derivatives"
+    print(f"gradcheck passed: the {checked} of {args.expr} agree with finite differences")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    demos = _demos()
+    if args.name is None:
+        print("demos (run one with: autograd-lite demo NAME):")
+        for name, summary in demos.items():
+            print(f"  {name:<16} {summary}")
+        return 0
+    if args.name not in demos:
+        raise CommandError(f"unknown demo {args.name!r}; the demos are {', '.join(demos)}")
+    module = importlib.import_module(f"demos.{args.name}")
+    run = getattr(module, "main", None)
+    if callable(run):
+        return int(run(args.demo_args) or 0)
+    sys.argv = [f"demos/{args.name}.py", *args.demo_args]
+    runpy.run_module(module.__name__, run_name="__main__")
+    return 0
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _formula(args: argparse.Namespace) -> tuple[Expression, dict[str, float]]:
+    """The parsed EXPR and the point from --at, checked against each other."""
+    expr = parse(args.expr)
+    point = _point(args.at)
+    missing = [name for name in expr.variables if name not in point]
+    if missing:
+        example = ",".join(f"{name}=1.0" for name in missing)
+        raise CommandError(f"no value for {', '.join(missing)}: add e.g. --at {example}")
+    unused = [name for name in point if name not in expr.variables]
+    if unused:
+        uses = ", ".join(expr.variables) if expr.variables else "no variables"
+        raise CommandError(
+            f"--at sets {', '.join(unused)}, which the expression does not use (it has {uses})"
+        )
+    return expr, point
+
+
+def _point(items: list[str]) -> dict[str, float]:
+    """`["x=1.5,y=-2"]` (or one item per variable) as {"x": 1.5, "y": -2.0}."""
+    point: dict[str, float] = {}
+    for item in (part for text in items for part in text.split(",")):
+        name, equals, number = (piece.strip() for piece in item.partition("="))
+        if not equals or not name.isidentifier():
+            raise CommandError(f"--at takes NAME=NUMBER pairs separated by commas, got {item!r}")
+        if name in point:
+            raise CommandError(f"--at sets {name} twice")
+        try:
+            value = float(number)
+        except ValueError:
+            raise CommandError(f"--at {name}={number!r} is not a number") from None
+        if not math.isfinite(value):
+            raise CommandError(f"--at {name}={number} is not a finite number")
+        point[name] = value
+    return point
+
+
+def _evaluate(expr: Expression, point: dict[str, float]) -> tuple[list[Value], Value]:
+    """The variables as labelled leaves and the formula computed on them (labelled f if new)."""
+    inputs = [Value(point[name], label=name) for name in expr.variables]
+    result = expr(*inputs)
+    output = result if isinstance(result, Value) else Value(result)
+    if not output.label:
+        output.label = "f"
+    return inputs, output
+
+
+def _demos() -> dict[str, str]:
+    """Every demo's name and the first line of its docstring (read, not imported)."""
+    spec = importlib.util.find_spec("demos")
+    found: dict[str, str] = {}
+    for folder in (spec and spec.submodule_search_locations) or []:
+        for path in sorted(Path(folder).glob("*.py")):
+            if not path.stem.startswith("_"):
+                docstring = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
+                found[path.stem] = (docstring or "").split("\n")[0]
+    return found
+
+
+def _number(x: float) -> str:
+    """A result with 10 significant digits."""
+    return f"{x:.10g}"
