@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import builtins
 import math
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any, overload
 
-from autograd_lite.value import Operand, Value, _as_float, _recording
+from autograd_lite.value import Operand, Value, _as_float, _leaf, _node, _recording, _unary
 
-Partials = Callable[..., Sequence[Any]]
+Partials = Callable[..., tuple[Any, ...]]
 
 
 class Rule:
@@ -32,7 +33,8 @@ class Rule:
 
     Calling a rule applies it: with plain numbers it returns `forward`'s float; with any
     Value among the arguments it returns a new Value whose parents are the arguments
-    (numbers become constant leaves) and whose partials come from `partials(*xs, out)`.
+    (numbers become constant leaves) and whose partials come from `partials(*xs, out)`,
+    a tuple with one local derivative per input.
     """
 
     def __init__(
@@ -54,17 +56,19 @@ class Rule:
     def __call__(self, *args: Operand) -> Value | float:
         if self.arity is not None and len(args) != self.arity:
             raise TypeError(f"{self.name} takes {self.arity} argument(s), got {len(args)}")
+        if self.arity == 1 and type(args[0]) is Value:
+            return _unary(self, args[0])  # an activation on a Value: the hot case, kept short
         for arg in args:
             if isinstance(arg, Value):
                 break
         else:
             return self.forward(*[_as_float(arg) for arg in args])
-        parents = tuple(arg if isinstance(arg, Value) else Value(arg) for arg in args)
+        parents = tuple([arg if isinstance(arg, Value) else _leaf(_as_float(arg)) for arg in args])
         xs = [parent.data for parent in parents]
         out = self.forward(*xs)
         if not _recording.get():
-            return Value(out)
-        return Value._node(out, parents, tuple(self.partials(*xs, out)), self)
+            return _leaf(out)
+        return _node(out, parents, self.partials(*xs, out), self)
 
 
 def _data(x: Operand) -> float:
@@ -258,7 +262,8 @@ def _sum_partials(*xs_and_out: Operand) -> tuple[float, ...]:
 def _dot(*ws_then_xs: float) -> float:
     """w0*x0 + w1*x1 + ... as one node; the inputs are all the w's, then all the x's."""
     half = len(ws_then_xs) // 2
-    return builtins.sum(map(_mul, ws_then_xs[:half], ws_then_xs[half:]))
+    total: float = builtins.sum(map(operator.mul, ws_then_xs[:half], ws_then_xs[half:]))
+    return total
 
 
 def _dot_partials(*ws_xs_and_out: Operand) -> tuple[Operand, ...]:

@@ -78,21 +78,6 @@ class Value:
         self.partials = ()
         self._rule = None
 
-    @classmethod
-    def _node(
-        cls, data: float, parents: tuple[Value, ...], partials: tuple[Any, ...], rule: Rule
-    ) -> Value:
-        """An operation's result: `data` with its parents and local derivatives (no checks)."""
-        node = cls.__new__(cls)
-        node.data = data
-        node.grad = 0.0
-        node.label = ""
-        node.op = rule.name
-        node.parents = parents
-        node.partials = partials
-        node._rule = rule
-        return node
-
     def __repr__(self) -> str:
         text = f"Value(data={self.data:.4g}, grad={self.grad:.4g}"
         if self.label:
@@ -109,37 +94,37 @@ class Value:
 
     # ---- operators: each is an entry of the rules table (autograd_lite.rules) ----
     def __add__(self, other: Operand) -> Value:
-        return _rules.add(self, other) if _operand(other) else NotImplemented
+        return _binary(_rules.add, self, other)
 
     def __radd__(self, other: Operand) -> Value:
-        return _rules.add(other, self) if _operand(other) else NotImplemented
+        return _binary(_rules.add, other, self)
 
     def __sub__(self, other: Operand) -> Value:
-        return _rules.sub(self, other) if _operand(other) else NotImplemented
+        return _binary(_rules.sub, self, other)
 
     def __rsub__(self, other: Operand) -> Value:
-        return _rules.sub(other, self) if _operand(other) else NotImplemented
+        return _binary(_rules.sub, other, self)
 
     def __mul__(self, other: Operand) -> Value:
-        return _rules.mul(self, other) if _operand(other) else NotImplemented
+        return _binary(_rules.mul, self, other)
 
     def __rmul__(self, other: Operand) -> Value:
-        return _rules.mul(other, self) if _operand(other) else NotImplemented
+        return _binary(_rules.mul, other, self)
 
     def __truediv__(self, other: Operand) -> Value:
-        return _rules.div(self, other) if _operand(other) else NotImplemented
+        return _binary(_rules.div, self, other)
 
     def __rtruediv__(self, other: Operand) -> Value:
-        return _rules.div(other, self) if _operand(other) else NotImplemented
+        return _binary(_rules.div, other, self)
 
     def __pow__(self, other: Operand) -> Value:
-        return _rules.pow(self, other) if _operand(other) else NotImplemented
+        return _binary(_rules.pow, self, other)
 
     def __rpow__(self, other: Operand) -> Value:
-        return _rules.pow(other, self) if _operand(other) else NotImplemented
+        return _binary(_rules.pow, other, self)
 
     def __neg__(self) -> Value:
-        return _rules.neg(self)
+        return _unary(_rules.neg, self)
 
     def __pos__(self) -> Value:
         return self
@@ -147,42 +132,42 @@ class Value:
     # ---- elementary functions, the same entries as autograd_lite.exp(x) and friends ----
     def exp(self) -> Value:
         """e ** self."""
-        return _rules.exp(self)
+        return _unary(_rules.exp, self)
 
     def log(self) -> Value:
         """Natural logarithm; ValueError for a non-positive number."""
-        return _rules.log(self)
+        return _unary(_rules.log, self)
 
     def sqrt(self) -> Value:
         """Square root; ValueError for a negative number."""
-        return _rules.sqrt(self)
+        return _unary(_rules.sqrt, self)
 
     def tanh(self) -> Value:
         """Hyperbolic tangent."""
-        return _rules.tanh(self)
+        return _unary(_rules.tanh, self)
 
     def sigmoid(self) -> Value:
         """Logistic function 1 / (1 + e ** -self), stable for any magnitude."""
-        return _rules.sigmoid(self)
+        return _unary(_rules.sigmoid, self)
 
     def relu(self) -> Value:
         """max(self, 0); its derivative at 0 is taken as 0."""
-        return _rules.relu(self)
+        return _unary(_rules.relu, self)
 
     def sin(self) -> Value:
         """Sine."""
-        return _rules.sin(self)
+        return _unary(_rules.sin, self)
 
     def cos(self) -> Value:
         """Cosine."""
-        return _rules.cos(self)
+        return _unary(_rules.cos, self)
 
     def abs(self) -> Value:
         """|self|; its derivative at 0 is taken as 0."""
-        return _rules.abs(self)
+        return _unary(_rules.abs, self)
 
     def __abs__(self) -> Value:
-        return _rules.abs(self)
+        return _unary(_rules.abs, self)
 
     # ---- the reverse pass ----
     @overload
@@ -267,6 +252,73 @@ def topological_order(root: Value) -> list[Value]:
             stack.pop()
             order.append(node)
     return order
+
+
+# ---- the hot path: operators and methods build nodes here, without Rule.__call__'s generality.
+# Measured (chain `v = v * 1.0001 + 0.001`, 200,000 steps, GC off, min of 7): the forward went
+# from 2.2 s through Rule.__call__ to 0.4 s. The forward value and the partials still come from
+# the rule's own `forward` and `partials` functions: the table stays the only copy of each formula.
+
+_new = object.__new__
+
+
+def _leaf(data: float) -> Value:
+    """A new leaf holding the float `data`, unchecked: the operators' cheap constant."""
+    leaf = _new(Value)
+    leaf.data = data
+    leaf.grad = 0.0
+    leaf.label = ""
+    leaf.op = ""
+    leaf.parents = ()
+    leaf.partials = ()
+    leaf._rule = None
+    return leaf
+
+
+def _node(data: float, parents: tuple[Value, ...], partials: tuple[Any, ...], rule: Rule) -> Value:
+    """An operation's result: `data` with its parents and local derivatives (no checks)."""
+    node = _new(Value)
+    node.data = data
+    node.grad = 0.0
+    node.label = ""
+    node.op = rule.name
+    node.parents = parents
+    node.partials = partials
+    node._rule = rule
+    return node
+
+
+def _binary(rule: Rule, a: Any, b: Any) -> Value:
+    """`rule(a, b)` for an operator, one side a Value; NotImplemented for a non-number."""
+    if type(a) is not Value:
+        if type(a) is float:
+            a = _leaf(a)
+        elif not isinstance(a, Value):
+            if not _operand(a):
+                return NotImplemented  # type: ignore[no-any-return]  # Python's protocol
+            a = _leaf(_as_float(a))
+    if type(b) is not Value:
+        if type(b) is float:
+            b = _leaf(b)
+        elif not isinstance(b, Value):
+            if not _operand(b):
+                return NotImplemented  # type: ignore[no-any-return]  # Python's protocol
+            b = _leaf(_as_float(b))
+    x = a.data
+    y = b.data
+    out = rule.forward(x, y)
+    if _recording.get():
+        return _node(out, (a, b), rule.partials(x, y, out), rule)
+    return _leaf(out)
+
+
+def _unary(rule: Rule, a: Value) -> Value:
+    """`rule(a)` for a method of the Value `a`."""
+    x = a.data
+    out = rule.forward(x)
+    if _recording.get():
+        return _node(out, (a,), rule.partials(x, out), rule)
+    return _leaf(out)
 
 
 def _operand(other: object) -> bool:
