@@ -1,4 +1,4 @@
-"""Runnable tutorials: each demo is a short script, `python -m demos.NAME` or `autograd-lite demo NAME`.
+"""Runnable tutorials: short scripts run as `python -m demos.NAME` or `autograd-lite demo NAME`.
 
 - `worked_example`: the tutorials' 2-2-2 sigmoid network by hand, to the published digits.
 - `xor`: an XOR-like problem learned by a small sigmoid network with `nn`.
