@@ -20,15 +20,17 @@ from nn.losses import (
 from nn.module import Module
 from nn.optim import SGD, Adam, Optimizer
 
-__all__ = [
+# Plain sorted() order, as tests/test_api.py checks (ruff's isort-style order would put the
+# all-capital MLP and SGD first).
+__all__ = [  # noqa: RUF022
     "ACTIVATIONS",
-    "MLP",
-    "SGD",
     "Adam",
     "Layer",
+    "MLP",
     "Module",
     "Neuron",
     "Optimizer",
+    "SGD",
     "bce_with_logits",
     "binary_cross_entropy",
     "cross_entropy",
