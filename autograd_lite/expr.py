@@ -228,7 +228,10 @@ def _children(node: ast.expr, indent: int) -> list[ast.expr]:
 def _call_arguments(node: ast.Call, indent: int) -> list[ast.expr]:
     """The one argument of a call to a known function."""
     if not isinstance(node.func, ast.Name):
-        raise _error(f"only the functions {', '.join(FUNCTIONS)} can be called", node, indent)
+        called = ast.unparse(node.func)
+        raise _error(
+            f"only the functions {', '.join(FUNCTIONS)} can be called, not {called}", node, indent
+        )
     name = node.func.id
     if name not in FUNCTIONS:
         raise _error(

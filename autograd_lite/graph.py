@@ -26,6 +26,7 @@ PIP_HINT = "`pip install 'autograd-lite[render]'` for SVG without it"
 _ROOT_COLOUR = "#fdd0a2"
 _PARAMETER_COLOUR = "#c6dbef"
 _CONSTANT_COLOUR = "#f0f0f0"
+_OP_STYLE = {"shape": "ellipse", "fontsize": "10", "width": "0.4", "height": "0.3", "margin": "0"}
 
 
 class RendererError(RuntimeError):
@@ -67,7 +68,7 @@ def draw_graph(
         if not node.parents:
             continue
         op_name = f"{name}_op"
-        dot.node(op_name, graphviz.escape(node.op), shape="ellipse", fontsize="10", margin="0.02")
+        dot.node(op_name, graphviz.escape(node.op), **_OP_STYLE)
         cut = False
         for parent in node.parents:
             if parent in names:

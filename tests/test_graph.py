@@ -21,18 +21,18 @@ digraph autograd_lite {
 	v0 [label="{ x | data 2 | grad -0.001481 }" fillcolor="#c6dbef" style=filled]
 	v1 [label="{ w | data -3 | grad 0.000987 }" fillcolor="#c6dbef" style=filled]
 	v2 [label="{ data -6 | grad 0.0004935 }"]
-	v2_op [label="*" fontsize=10 margin=0.02 shape=ellipse]
+	v2_op [label="*" fontsize=10 height=0.3 margin=0 shape=ellipse width=0.4]
 	v0 -> v2_op
 	v1 -> v2_op
 	v2_op -> v2
 	v3 [label="{ data 1.5 | grad 0.0004935 }" fillcolor="#f0f0f0" fontcolor="#555555" style=filled]
 	v4 [label="{ data -4.5 | grad 0.0004935 }"]
-	v4_op [label="+" fontsize=10 margin=0.02 shape=ellipse]
+	v4_op [label="+" fontsize=10 height=0.3 margin=0 shape=ellipse width=0.4]
 	v2 -> v4_op
 	v3 -> v4_op
 	v4_op -> v4
 	v5 [label="{ y | data -0.9998 | grad 1 }" fillcolor="#fdd0a2" penwidth=2 style="filled,bold"]
-	v5_op [label=tanh fontsize=10 margin=0.02 shape=ellipse]
+	v5_op [label=tanh fontsize=10 height=0.3 margin=0 shape=ellipse width=0.4]
 	v4 -> v5_op
 	v5_op -> v5
 }
