@@ -10,7 +10,8 @@ import pytest
 
 import autograd_lite
 
-DEMOS = sorted(path.stem for path in Path("demos").glob("*.py") if not path.stem.startswith("_"))
+DEMO_FOLDER = Path(__file__).resolve().parent.parent / "demos"
+DEMOS = sorted(path.stem for path in DEMO_FOLDER.glob("*.py") if not path.stem.startswith("_"))
 
 
 def run(*args: str, path: str | None = None) -> subprocess.CompletedProcess[str]:
