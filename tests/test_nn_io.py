@@ -176,9 +176,12 @@ def test_bad_file_raises_value_error_and_leaves_the_model_unchanged(tmp_path, ki
     with pytest.raises(ValueError, match=message):
         model.load(path)
     assert model.state_dict() == before
-    if kind not in ("other architecture", "other activation"):  # those are valid files
-        with pytest.raises(ValueError):
-            nn.load(path)
+    if kind in ("other architecture", "other activation"):
+        return  # a valid file for another model: nn.load reads it
+    if kind == "a missing weight":  # nn.load counts parameters before building the model
+        message = "it has 13 parameters, the file holds 12"
+    with pytest.raises(ValueError, match=message):
+        nn.load(path)
 
 
 @pytest.mark.parametrize(
