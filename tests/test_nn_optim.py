@@ -72,9 +72,7 @@ def test_adam_matches_torch() -> None:
 def test_adam_with_all_settings_matches_torch() -> None:
     """Adam lr 0.05, betas (0.8, 0.99), eps 1e-6, weight decay 0.1 (L2, added to g)."""
     _close(
-        _trajectory(
-            lambda ps: nn.Adam(ps, lr=0.05, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1)
-        ),
+        _trajectory(lambda ps: nn.Adam(ps, lr=0.05, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1)),
         [
             [1.9500000714284693, -1.450000006993006],
             [1.9002586803375463, -1.4001045516981345],
