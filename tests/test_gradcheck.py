@@ -1,0 +1,169 @@
+"""Tests for autograd_lite.gradcheck: passing, catching wrong derivatives, kinks, bad input."""
+
+import math
+import re
+
+import pytest
+
+from autograd_lite import (
+    GradcheckError,
+    Value,
+    abs,
+    cos,
+    exp,
+    gradcheck,
+    log,
+    primitive,
+    relu,
+    sigmoid,
+    sin,
+    sqrt,
+    tanh,
+)
+
+# sin with the classic slip: the derivative written as sin instead of cos.
+wrong_sin = primitive("wrong_sin", math.sin, grads=(sin,))
+
+
+def _detached_cos(x):
+    """cos(x) as a plain number even for a Value: right value, but its own derivative is lost."""
+    return math.cos(x.data) if isinstance(x, Value) else math.cos(x)
+
+
+# sin whose derivative is right as a number but is a constant in the Value pass.
+detached_sin = primitive("detached_sin", math.sin, grads=(_detached_cos,))
+
+
+def test_correct_gradients_pass():
+    """A function of three inputs written with many rules passes at first and second order."""
+
+    def f(x, y, z):
+        return tanh(x * y) + log(1 + z * z) * sigmoid(y) + sqrt(2 + sin(x)) / exp(z) - cos(y) ** 2
+
+    assert gradcheck(f, [0.3, -1.1, 0.8]) is True
+    assert gradcheck(f, [0.3, -1.1, 0.8], order=2) is True
+
+
+def test_wrong_derivative_is_caught_with_per_input_report():
+    """The message lists each input's analytic and numeric value and their difference."""
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(lambda x, y: wrong_sin(x) * y, [0.5, 2.0])
+    message = str(caught.value)
+    assert message.splitlines()[0] == (
+        "gradcheck failed: reverse mode and central differences disagree "
+        "(eps=1e-06, atol=1e-05, rtol=0.001)"
+    )
+    assert "input 0 = 0.5: MISMATCH\n" in message
+    assert "input 1 = 2.0: ok\n" in message
+    analytic, numeric, difference = re.search(
+        r"input 0 = 0.5: MISMATCH\n    analytic:   (\S+)\n    numeric:    (\S+)\n"
+        r"    difference: (\S+)",
+        message,
+    ).groups()
+    assert float(analytic) == pytest.approx(math.sin(0.5) * 2.0, rel=1e-12)
+    assert float(numeric) == pytest.approx(math.cos(0.5) * 2.0, rel=1e-8)
+    assert float(difference) == pytest.approx(2 * (math.cos(0.5) - math.sin(0.5)), rel=1e-2)
+
+
+def test_gradcheck_error_is_an_assertion_error():
+    """GradcheckError subclasses AssertionError, so test runners report it as a failure."""
+    assert issubclass(GradcheckError, AssertionError)
+
+
+def test_wrong_second_derivative_needs_order_2():
+    """A derivative right in value but detached from the graph passes order 1, fails order 2."""
+    assert gradcheck(detached_sin, [0.7]) is True
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(detached_sin, [0.7], order=2)
+    message = str(caught.value)
+    assert "d2f/dx0dx0 at x0 = 0.7: MISMATCH" in message
+    assert "    analytic:   0.0\n" in message
+    numeric = float(re.search(r"numeric:    (\S+)", message).group(1))
+    assert numeric == pytest.approx(-math.sin(0.7), rel=1e-6)
+
+
+def test_second_order_report_names_each_pair():
+    """At order 2 every entry d2f/dxi dxj is listed."""
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(lambda x, y: detached_sin(x) * y, [0.7, 1.5], order=2)
+    message = str(caught.value)
+    for entry in ("d2f/dx0dx0", "d2f/dx1dx0", "d2f/dx0dx1", "d2f/dx1dx1"):
+        assert entry in message
+    assert "d2f/dx1dx1 at x1 = 1.5: ok" in message
+
+
+@pytest.mark.parametrize(
+    ("f", "left", "right"), [(relu, 0, 1), (abs, -1, 1), (lambda x: 3 * abs(x) + x, -2, 4)]
+)
+def test_kink_is_reported_with_advice(f, left, right):
+    """At a kink, even one where central differences match, the input and both slopes are named."""
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(f, [0.0])
+    message = str(caught.value)
+    assert message.startswith("gradcheck failed: a derivative does not exist at this point")
+    assert (
+        f"input 0 = 0.0: NOT DIFFERENTIABLE: slope {left} on the left, {right} on the right; "
+        "move input 0 away from the kink" in message
+    )
+
+
+def test_kink_in_the_gradient_is_reported_at_order_2():
+    """x * |x| is smooth once, not twice: order 2 reports the kink of its gradient."""
+    assert gradcheck(lambda x: x * abs(x), [0.0]) is True
+    with pytest.raises(GradcheckError, match=r"d2f/dx0dx0 at x0 = 0\.0: NOT DIFFERENTIABLE"):
+        gradcheck(lambda x: x * abs(x), [0.0], order=2)
+
+
+def test_kink_names_the_right_input():
+    """With two inputs, only the one on the kink is reported."""
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(lambda x, y: relu(y) * x, [1.0, 0.0])
+    message = str(caught.value)
+    assert "input 1 = 0.0: NOT DIFFERENTIABLE" in message
+    assert "input 0 = 1.0: ok" in message
+
+
+def test_away_from_the_kink_passes():
+    """relu and abs check fine a little away from 0."""
+    assert gradcheck(lambda x: relu(x) + abs(x), [1e-3], order=2) is True
+    assert gradcheck(lambda x: relu(x) + abs(x), [-1e-3], order=2) is True
+
+
+def test_sharp_but_smooth_is_not_a_kink():
+    """A steep parabola at its minimum has very different one-sided slopes, yet is smooth."""
+    assert gradcheck(lambda x: 1000 * x * x, [0.0], order=2) is True
+
+
+def test_large_values_pass_with_relative_tolerance():
+    """exp(10) has a gradient of 2e4: rtol covers the rounding of large numbers."""
+    assert gradcheck(exp, [10.0], order=2) is True
+
+
+def test_values_as_inputs():
+    """Values are accepted as the point, by their data."""
+    assert gradcheck(lambda x, y: x * y, [Value(2.0), 3]) is True
+
+
+def test_tolerances_decide():
+    """A derivative off by 1% passes with rtol=0.1 and fails with the default."""
+    off = primitive("off", lambda x: x * x, grads=(lambda x: 2.02 * x,))
+    assert gradcheck(off, [1.0], rtol=0.1) is True
+    with pytest.raises(GradcheckError):
+        gradcheck(off, [1.0])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"order": 3}, ValueError, "order 1 or 2, got order=3"),
+        ({"eps": 0.0}, ValueError, "positive step, got eps=0.0"),
+        ({"inputs": []}, ValueError, "at least one input"),
+        ({"inputs": ["1"]}, TypeError, "real number .* got str"),
+        ({"f": lambda x: [x]}, TypeError, "returned list"),
+    ],
+)
+def test_bad_arguments(kwargs, error, match):
+    """Bad arguments raise errors that say what was wrong."""
+    arguments = {"f": sin, "inputs": [0.5], **kwargs}
+    with pytest.raises(error, match=match):
+        gradcheck(**arguments)
