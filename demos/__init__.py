@@ -5,6 +5,3 @@
 - `moons`: two-moons classification with an MLP, its decision boundary and loss curve.
 - `main`: the worked example and the moons demo together (`make demo`).
 """
-
-DEMOS = ("worked_example", "xor", "moons", "main")
-"""The demo modules, each with `main(argv: list[str] | None = None) -> int`."""
