@@ -22,15 +22,15 @@ from nn.optim import SGD, Adam, Optimizer
 
 # Plain sorted() order, as tests/test_api.py checks (ruff's isort-style order would put the
 # all-capital MLP and SGD first).
-__all__ = [  # noqa: RUF022
+__all__ = [
     "ACTIVATIONS",
+    "MLP",
+    "SGD",
     "Adam",
     "Layer",
-    "MLP",
     "Module",
     "Neuron",
     "Optimizer",
-    "SGD",
     "bce_with_logits",
     "binary_cross_entropy",
     "cross_entropy",
