@@ -91,7 +91,8 @@ def _show_progress(step: int, steps: int, loss: float, acc: float) -> None:
     line = f"step {step:>4}/{steps}  loss {loss:.4f}  accuracy {acc:.0%}"
     if sys.stdout.isatty():
         done = 30 * step // steps
-        print(f"\r[{'#' * done}{'.' * (30 - done)}] {line}", end="\n" if step == steps else "")
+        bar = "#" * done + "." * (30 - done)
+        print(f"\r[{bar}] {line}", end="\n" if step == steps else "", flush=True)
     elif step == steps or step % max(steps // 10, 1) == 0:
         print(line)
 
@@ -127,6 +128,11 @@ def plot(
     right.set(xlabel="step", ylabel="loss (hinge + L2)", title="Training loss", yscale="log")
     right.grid(True, alpha=0.3)
     figure.savefig(path, dpi=100)
+
+
+def has_matplotlib() -> bool:
+    """Whether the `plot` extra (matplotlib) is installed."""
+    return importlib.util.find_spec("matplotlib") is not None
 
 
 def _hidden_sizes(text: str) -> tuple[int, ...]:
@@ -167,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         final = accuracy([score(model, x) for x in points], labels)
     print(f"Training accuracy after {args.steps} steps: {final:.0%}")
 
-    if importlib.util.find_spec("matplotlib") is None:
+    if not has_matplotlib():
         print("No picture: matplotlib is missing; pip install 'autograd-lite[plot]' to get it")
         return 0
     args.out.mkdir(parents=True, exist_ok=True)

@@ -134,7 +134,8 @@ def _print_one_step(p: dict[str, Value], update_biases: bool) -> None:
 
 def _print_training(steps: int, update_biases: bool) -> None:
     held = "biases learning" if update_biases else "biases held"
-    print(f"\nTraining: {steps} rounds at learning rate {LEARNING_RATE} ({held})")
+    rounds = "round" if steps == 1 else "rounds"
+    print(f"\nTraining: {steps} {rounds} at learning rate {LEARNING_RATE} ({held})")
     errors, v = train(steps, update_biases)
     checkpoints = sorted({k for k in (1, 10, 100, 1000, 10_000) if k <= steps} | {steps})
     for k in checkpoints:

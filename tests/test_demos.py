@@ -1,0 +1,178 @@
+"""The demos: each runs, prints the tutorials' numbers to their digits, and learns what it claims.
+
+Numbers from ../shared/seeds/README.md; a value printed there as 0.593269992 must round to it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from demos import main as demos_main
+from demos import moons, worked_example, xor
+from demos.worked_example import (
+    PUBLISHED_AFTER_ONE_STEP,
+    PUBLISHED_DE_DW5,
+    PUBLISHED_ERRORS,
+    PUBLISHED_FORWARD,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+NUMBER = r"[-+]?\d+\.\d+"
+
+
+def _matches(value: float, printed: str) -> bool:
+    """Whether `value` shows as `printed` when rounded to as many decimals as it has."""
+    digits = len(printed.split(".")[1])
+    return abs(value - float(printed)) <= 0.5 * 10.0**-digits + 1e-15
+
+
+def _truncates_to(value: float, printed: str) -> bool:
+    """Whether `value`'s first decimals are `printed` (the tutorial cut 0.2910277 to 0.29102)."""
+    digits = len(printed.split(".")[1])
+    return f"{value:.{digits + 6}f}"[: digits + 2] == printed
+
+
+def _run(demo_main: Callable[[list[str] | None], int], *argv: str) -> str:
+    """What a demo's main(argv) prints; it must return 0."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert demo_main(list(argv)) == 0
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def one_step_output(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The worked example's printout with one training round (the rest is tested on train())."""
+    out = tmp_path_factory.mktemp("worked")
+    return _run(worked_example.main, "--steps", "1", "--out", str(out))
+
+
+def test_worked_example_prints_the_published_forward_pass(one_step_output: str) -> None:
+    """net and out of every neuron, E_o1, E_o2 and E_total, to the published digits."""
+    printed = dict(re.findall(rf"(\w+) = ({NUMBER})", one_step_output.split("Backward")[0]))
+    printed["E"] = printed.pop("E_total")
+    for name, published in PUBLISHED_FORWARD.items():
+        assert _matches(float(printed[name]), published), (name, printed[name], published)
+
+
+def test_worked_example_prints_the_chain_rule_for_w5(one_step_output: str) -> None:
+    """dE/dw5 = dE/dout_o1 * dout_o1/dnet_o1 * dnet_o1/dw5 with the published factors."""
+    line = next(ln for ln in one_step_output.splitlines() if "dnet_o1/dw5 =" in ln)
+    assert line.strip().startswith("dE/dw5 = dE/dout_o1 * dout_o1/dnet_o1 * dnet_o1/dw5 = ")
+    factors = [float(x) for x in re.findall(NUMBER, line)]
+    assert factors[0] == pytest.approx(0.74136507, abs=1e-8)
+    assert factors[1] == pytest.approx(0.186815602, abs=1e-8)
+    assert factors[2] == pytest.approx(0.593269992, abs=1e-8)
+    assert factors[3] == pytest.approx(float(PUBLISHED_DE_DW5), abs=1e-8)
+    gradient = re.search(rf"dE/dw5 = ({NUMBER})\n", one_step_output)
+    assert gradient
+    assert _matches(float(gradient[1]), PUBLISHED_DE_DW5)
+
+
+def test_worked_example_prints_the_published_updated_weights(one_step_output: str) -> None:
+    """The eight weights after one step at rate 0.5, biases held, to the published digits."""
+    rows = re.findall(rf"^  (w\d) +{NUMBER} +{NUMBER} +({NUMBER})", one_step_output, re.M)
+    assert [name for name, _ in rows] == list(PUBLISHED_AFTER_ONE_STEP)
+    for name, after in rows:
+        assert _matches(float(after), PUBLISHED_AFTER_ONE_STEP[name]), (name, after)
+
+
+def test_training_reproduces_the_published_errors() -> None:
+    """About 0.29102 after one round and 0.0000351 after 10,000, with the biases held."""
+    errors, network = worked_example.train(10_000)
+    assert _truncates_to(errors[0], PUBLISHED_ERRORS[1])
+    assert _truncates_to(errors[-1], PUBLISHED_ERRORS[10_000])
+    assert _matches(errors[-1], PUBLISHED_ERRORS[10_000])
+    assert network["out_o1"].data == pytest.approx(0.01591362, abs=1e-8)
+    assert network["out_o2"].data == pytest.approx(0.98406427, abs=1e-8)
+
+
+def test_update_biases_variant_learns_the_biases_too(tmp_path: Path) -> None:
+    """With --update-biases, b1 and b2 move and the first round ends lower (0.28575)."""
+    errors, _ = worked_example.train(1, update_biases=True)
+    assert errors[0] == pytest.approx(0.2857508867, abs=1e-10)
+    printed = _run(worked_example.main, "--update-biases", "--steps", "1", "--out", str(tmp_path))
+    assert re.search(rf"^  b1 +0\.35 +\+0\.018725609 +({NUMBER})", printed, re.M)
+    assert "published: about" not in printed  # the published errors are for held biases
+
+
+def test_worked_example_runs_as_a_module_and_draws_its_graph(tmp_path: Path) -> None:
+    """`python -m demos.worked_example` prints the example and writes the SVG graph."""
+    done = subprocess.run(
+        [sys.executable, "-m", "demos.worked_example", "--steps", "10", "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert "out_o1 = 0.751365070" in done.stdout
+    assert "after    10 rounds: E_total = 0.2209185921" in done.stdout
+    svg = (tmp_path / "worked_example.svg").read_text(encoding="utf-8")
+    assert "<svg" in svg
+    assert "net_o1" in svg
+
+
+def test_xor_is_solved() -> None:
+    """The default run prints every output next to its target, each rounding to it."""
+    printed = _run(xor.main)
+    rows = re.findall(rf"^  (\d)   (\d)   (\d) +({NUMBER})$", printed, re.M)
+    assert [(int(a), int(b)) for a, b, _, _ in rows] == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    assert all(round(float(y)) == int(t) for _, _, t, y in rows)
+    assert "Solved" in printed
+
+
+def test_two_moons_data_are_seeded_and_balanced() -> None:
+    """Same seed, same points; labels ±1, half each; a different seed moves the noise."""
+    points, labels = moons.two_moons(100, seed=3)
+    assert (points, labels) == moons.two_moons(100, seed=3)
+    assert moons.two_moons(100, seed=4)[0] != points
+    assert sorted(set(labels)) == [-1, 1]
+    assert labels.count(1) == 50
+    assert all(-1.5 < x < 2.5 and -1.0 < y < 1.5 for x, y in points)
+
+
+def test_moons_with_adam_reaches_95_percent(tmp_path: Path) -> None:
+    """A shorter honest run (Adam, 30 steps, 100 points) separates the moons and plots them."""
+    printed = _run(moons.main, "--optimizer", "adam", "--steps", "30", "--out", str(tmp_path))
+    accuracy = re.search(r"Training accuracy after 30 steps: (\d+)%", printed)
+    assert accuracy
+    assert int(accuracy[1]) >= 95
+    assert (tmp_path / "moons.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_moons_without_matplotlib_still_trains(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No plot extra: it trains, draws nothing and says how to get the picture."""
+    monkeypatch.setattr(moons, "has_matplotlib", lambda: False)
+    printed = _run(moons.main, "--steps", "2", "--samples", "10", "--out", str(tmp_path))
+    assert "Training accuracy after 2 steps" in printed
+    assert "pip install 'autograd-lite[plot]'" in printed
+    assert not (tmp_path / "moons.png").exists()
+
+
+def test_moons_rejects_bad_hidden_sizes(capsys: pytest.CaptureFixture[str]) -> None:
+    """--hidden 16,x is a usage error naming the bad text."""
+    with pytest.raises(SystemExit) as exit_info:
+        moons.main(["--hidden", "16,x"])
+    assert exit_info.value.code == 2
+    assert "16,x" in capsys.readouterr().err
+
+
+def test_make_demo_runs_both_demos_in_full(tmp_path: Path) -> None:
+    """demos.main: the published figures, moons >= 95% in 100 SGD steps, both pictures."""
+    printed = _run(demos_main.main, "--out", str(tmp_path))
+    assert "after 10000 rounds: E_total = 0.0000351019   (published: about 0.0000351)" in printed
+    accuracy = re.search(r"Training accuracy after 100 steps: (\d+)%", printed)
+    assert accuracy
+    assert int(accuracy[1]) >= 95
+    assert f"Pictures: {tmp_path / 'worked_example.svg'}, {tmp_path / 'moons.png'}" in printed
