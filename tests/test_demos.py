@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from autograd_lite import RendererError, Value
 from demos import main as demos_main
 from demos import moons, worked_example, xor
 from demos.worked_example import (
@@ -119,6 +120,23 @@ def test_worked_example_runs_as_a_module_and_draws_its_graph(tmp_path: Path) -> 
     svg = (tmp_path / "worked_example.svg").read_text(encoding="utf-8")
     assert "<svg" in svg
     assert "net_o1" in svg
+
+
+def test_worked_example_without_a_renderer_says_so_and_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No Graphviz renderer: one line saying what to install, and the demo still succeeds."""
+
+    def no_renderer(root: Value, path: Path) -> Path:
+        raise RendererError("no Graphviz renderer is installed: run `apt-get install graphviz`")
+
+    monkeypatch.setattr(worked_example, "save_graph", no_renderer)
+    printed = _run(worked_example.main, "--steps", "1", "--out", str(tmp_path))
+    assert printed.rstrip().endswith(
+        "Computation graph not drawn: no Graphviz renderer is installed: "
+        "run `apt-get install graphviz`"
+    )
+    assert not (tmp_path / "worked_example.svg").exists()
 
 
 def test_xor_is_solved() -> None:
