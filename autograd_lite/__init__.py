@@ -8,6 +8,7 @@
 3.583853
 """
 
+from autograd_lite.compile import compile
 from autograd_lite.explain import explain
 from autograd_lite.functional import grad, gradients, hessian, value_and_grad
 from autograd_lite.gradcheck import GradcheckError, gradcheck
@@ -38,6 +39,7 @@ __all__ = [
     "Value",
     "__version__",
     "abs",
+    "compile",
     "cos",
     "dot",
     "draw_graph",

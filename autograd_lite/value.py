@@ -328,7 +328,7 @@ def _operand(other: object) -> bool:
 
 def as_value(x: Operand) -> Value:
     """`x` itself when it is a Value, else a new constant leaf holding it."""
-    return x if isinstance(x, Value) else Value(x)
+    return x if isinstance(x, Value) else _leaf(_as_float(x))
 
 
 from autograd_lite import rules as _rules  # the table of rules builds on Value, so it comes last

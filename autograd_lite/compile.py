@@ -1,0 +1,194 @@
+"""`compile(f)`: trace a function once, then run its forward and reverse pass as plain Python.
+
+Building a graph of Values costs far more than the arithmetic it records. When the same
+function is evaluated many times (a loss per sample, a physics step), the graph is the same
+every time: only the numbers change. So `compile(f)` calls `f` once on Values (the trace),
+then writes the graph out as one straight-line Python function over floats:
+
+    def compiled(a0, a1):           # f = lambda x, y: (x * y).tanh()
+        v2 = f0(a0, a1)             # f0 is the forward of rule "*", from the rules table
+        v3 = f1(v2)                 # f1 is tanh's forward
+        g3 = 1.0
+        d3_0, = p1(v2, v3)          # p1 is tanh's partials: the same function backward() uses
+        g2 = g3 * d3_0
+        d2_0, d2_1 = p0(a0, a1, v2)
+        g0 = g2 * d2_0
+        g1 = g2 * d2_1
+        return v3, (g0, g1)
+
+Every value and every local derivative comes from the rule's own `forward` and `partials`
+functions: the rules table stays the single source of each formula, and user `primitive`s
+compile like built-ins. The generated source is Python produced by this module from the
+traced graph, never text from the user, and is kept as `.source` for reading.
+
+The trace is fixed: `f` must not branch in Python on the data (`if x.data > 0:`) or change
+shape with its inputs, since later calls replay the first call's graph. Branches inside a rule
+(relu's kink, abs's sign) are fine: they run again on every call. Values that `f` reads from
+elsewhere than its arguments are constants of the trace, their data frozen at the first call.
+"""
+
+from __future__ import annotations
+
+import builtins
+import linecache
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from autograd_lite.rules import Rule
+from autograd_lite.value import Value, _recording, topological_order
+
+Result = tuple[float, tuple[float, ...]]
+"""What a compiled function returns: the value and d(value)/d(argument) for every argument."""
+
+
+class CompiledFunction:
+    """`f` traced on its first call and replayed by generated code on every call.
+
+    Calling it with numbers returns `(value, grads)` as floats, `grads[i]` being
+    d(value)/d(args[i]). It takes the same number of positional arguments on every call.
+    """
+
+    def __init__(self, f: Callable[..., Value]) -> None:
+        if not callable(f):
+            raise TypeError(f"compile needs a callable, got {type(f).__name__}")
+        self.f = f
+        self.__name__ = getattr(f, "__name__", type(f).__name__)
+        self.__doc__ = f.__doc__
+        self.source = ""  # the generated code, once the first call has traced `f`
+        self._run: Callable[..., Result] | None = None
+
+    def __repr__(self) -> str:
+        state = "traced" if self._run is not None else "not traced yet"
+        return f"<compiled {self.__name__} ({state})>"
+
+    def __call__(self, *args: float) -> Result:
+        run = self._run
+        if run is None:
+            self.source, run = _generate(self.f, self.__name__, _trace(self.f, args))
+            self._run = run
+        return run(*args)
+
+
+def compile(f: Callable[..., Value]) -> CompiledFunction:
+    """`f` (numbers in, a Value out) as a function returning `(value, grads)` as floats.
+
+    `f` is traced once, on the first call; afterwards generated straight-line code runs the
+    forward and the reverse pass with no graph at all. The graph is fixed by that trace, so
+    `f` must not branch in Python on the data.
+
+    >>> from autograd_lite import compile
+    >>> h = compile(lambda x, y: x * y + y.exp())
+    >>> h(2.0, 0.0)
+    (1.0, (0.0, 3.0))
+    """
+    return CompiledFunction(f)
+
+
+class _Trace:
+    """A graph recorded from one call: its arguments as leaves, its output, and every node."""
+
+    def __init__(self, inputs: list[Value], output: Value) -> None:
+        self.inputs = inputs
+        self.output = output
+        self.order = topological_order(output)
+
+
+def _trace(f: Callable[..., Value], args: Sequence[float]) -> _Trace:
+    """Call `f` on a fresh leaf per argument, recording even inside `no_grad()`."""
+    inputs = [Value(arg, label=f"a{i}") for i, arg in enumerate(args)]
+    token = _recording.set(True)
+    try:
+        output = f(*inputs)
+    finally:
+        _recording.reset(token)
+    if not isinstance(output, Value):
+        raise TypeError(
+            f"compile: {getattr(f, '__name__', f)!r} must return a Value, "
+            f"got {type(output).__name__} {output!r}"
+        )
+    return _Trace(inputs, output)
+
+
+def _generate(
+    f: Callable[..., Value], name: str, trace: _Trace
+) -> tuple[str, Callable[..., Result]]:
+    """Python source for the traced graph's forward and reverse pass, and that code compiled.
+
+    Forward: one line per node, in topological order, calling the rule's forward function.
+    Reverse: from the output back, each node's partials (the rule's own function) times its
+    gradient, sent to the parents that depend on an argument; the first share assigns, later
+    ones add. Constants get no gradient and nodes that no argument reaches none either.
+    """
+    names: dict[Value, str] = {}
+    namespace: dict[str, Any] = {}
+    functions: dict[Rule, int] = {}
+    for i, leaf in enumerate(trace.inputs):
+        names[leaf] = f"a{i}"
+    depends = set(trace.inputs)  # the nodes whose gradient matters: they reach an argument
+
+    forward: list[str] = []
+    for node in trace.order:
+        if node in names:
+            continue
+        if not node.parents:
+            names[node] = _constant(node.data, f"c{len(names)}", namespace)
+            continue
+        rule = node._rule
+        assert rule is not None  # a node with parents was made by a rule
+        k = functions.setdefault(rule, len(functions))
+        namespace[f"f{k}"], namespace[f"p{k}"] = rule.forward, rule.partials
+        names[node] = f"v{len(names)}"
+        inputs = ", ".join(names[parent] for parent in node.parents)
+        forward.append(f"{names[node]} = f{k}({inputs})")
+        if any(parent in depends for parent in node.parents):
+            depends.add(node)
+
+    output = trace.output
+    reverse: list[str] = []
+    started: set[Value] = set()
+    if output in depends:
+        reverse.append(f"g{names[output][1:]} = 1.0")
+        started.add(output)
+    for node in reversed(trace.order):
+        if node not in depends or not node.parents:
+            continue
+        k = functions[node._rule]  # type: ignore[index]  # a node with parents has a rule
+        gradient, number = f"g{names[node][1:]}", names[node][1:]
+        locals_ = [f"d{number}_{j}" for j in range(len(node.parents))]
+        inputs = ", ".join([*(names[parent] for parent in node.parents), names[node]])
+        reverse.append(f"{', '.join(locals_)}, = p{k}({inputs})")
+        for parent, local in zip(node.parents, locals_):
+            if parent not in depends:
+                continue
+            share = f"{gradient} * {local}"
+            if parent in started:
+                reverse.append(f"g{names[parent][1:]} += {share}")
+            else:
+                reverse.append(f"g{names[parent][1:]} = {share}")
+                started.add(parent)
+
+    grads = [f"g{i}" if leaf in started else "0.0" for i, leaf in enumerate(trace.inputs)]
+    function = f"compiled_{name}" if name.isidentifier() else "compiled"
+    parameters = ", ".join(names[leaf] for leaf in trace.inputs)
+    body = [
+        *forward,
+        *reverse,
+        f"return float({names[output]}), ({''.join(g + ', ' for g in grads)})",
+    ]
+    source = f"def {function}({parameters}):\n" + "".join(f"    {line}\n" for line in body)
+
+    filename = f"<autograd_lite.compile {name} {id(trace):x}>"
+    code = builtins.compile(source, filename, "exec")  # our generated code, not user text
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(code, namespace)  # defines the generated function in its own namespace
+    run: Callable[..., Result] = namespace[function]
+    return source, run
+
+
+def _constant(data: float, name: str, namespace: dict[str, Any]) -> str:
+    """How generated code spells a constant: its literal, or a name for inf and nan."""
+    if math.isfinite(data):
+        return repr(data)
+    namespace[name] = data
+    return name
