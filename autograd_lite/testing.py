@@ -58,9 +58,9 @@ _LARGEST = 1e3
 """Examples where any intermediate value exceeds this are rejected: finite differences lose
 their accuracy on huge numbers and steep curves, and the test would fail for no bug."""
 
-_KINK_DISTANCE = 1e-3
-"""How far (estimated to first order) the inputs must be from any kink: 1000 steps of
-gradcheck's default eps, so the finite differences never straddle it."""
+_MARGIN = 1e-3
+"""How far the inputs stay from kinks (estimated to first order) and from the edges of user
+rules' domains: 1000 steps of gradcheck's default eps, so finite differences never cross one."""
 
 
 # ---------------------------------------------------------------- formulas
@@ -203,10 +203,13 @@ def _rules_for(ops: Sequence[str | Rule] | None) -> list[Rule]:
 
 
 def _well_conditioned(expression: Expression, xs: tuple[float, ...]) -> bool:
-    """Whether `xs` is in the domain, gives moderate values and is away from every kink."""
+    """Whether `xs` is well inside the domain, gives moderate values and is away from kinks."""
     inputs = [Value(x) for x in xs]
     try:
         values = expression.values(*inputs)
+        for i, x in enumerate(xs):
+            for moved in (x - _MARGIN, x + _MARGIN):
+                expression(*xs[:i], moved, *xs[i + 1 :])
     except (ArithmeticError, ValueError):  # a user rule's domain error, or overflow
         return False
     if not all(math.isfinite(v.data) and abs(v.data) <= _LARGEST for v in values):
@@ -215,7 +218,7 @@ def _well_conditioned(expression: Expression, xs: tuple[float, ...]) -> bool:
         if rule in _KINKED:
             u = values[args[0]]
             slope = sum(abs(g) for g in gradients(u, inputs))
-            if abs(u.data) < _KINK_DISTANCE * (slope + 1e-12):
+            if abs(u.data) < _MARGIN * (slope + 1e-12):
                 return False
     return True
 
@@ -238,7 +241,8 @@ def expressions(
     - `log`, `sqrt`, the base of `**` and the divisor of `/` get `1 + a ** 2` (at least 1);
     - examples with any intermediate value beyond 1e3 in size, or with inputs within about
       1e-3 of a kink of `relu` or `abs`, are rejected, as are points where your own rules
-      raise ValueError or an ArithmeticError (your rules' domains are not known in advance).
+      raise ValueError or an ArithmeticError within 1e-3 along any input (their domains are
+      not known in advance; their kinks, if any, are not avoided).
 
     Examples shrink toward fewer nodes, the first operations of `ops` and the input x0.
     """

@@ -1,0 +1,218 @@
+"""Tests for autograd_lite.testing: expression graphs, their formulas, and catching bad rules."""
+
+import importlib
+import math
+import sys
+
+import pytest
+from hypothesis import HealthCheck, find, given, settings
+
+from autograd_lite import Value, primitive, rules, sin
+from autograd_lite.rules import RULES
+from autograd_lite.testing import Expression, assert_gradients_close, expressions
+
+wrong_sin = primitive("wrong_sin", math.sin, grads=(sin,))  # derivative should be cos
+QUICK = settings(max_examples=50, deadline=None, database=None)
+
+
+def _disagrees(example):
+    f, xs = example
+    try:
+        assert_gradients_close(f, *xs)
+    except AssertionError:
+        return True
+    return False
+
+
+# ---------------------------------------------------------------- formulas and evaluation
+
+
+def test_formula_of_a_tree():
+    """An expression prints as the formula it computes, with domain guards shown."""
+    f = Expression(
+        2,
+        [
+            (rules.mul, (0, 1)),
+            (rules.tanh, (2,)),
+            (rules.log, (0,)),
+            (rules.add, (3, 4)),
+        ],
+    )
+    assert repr(f) == str(f) == "tanh(x0 * x1) + log(1 + x0 ** 2)"
+
+
+def test_formula_names_shared_subexpressions():
+    """A node used twice is printed once, as a named binding."""
+    f = Expression(2, [(rules.add, (0, 1)), (rules.sin, (2,)), (rules.mul, (2, 3))])
+    assert repr(f) == "t0 * sin(t0) where t0 = x0 + x1"
+
+
+@pytest.mark.parametrize(
+    ("nodes", "formula"),
+    [
+        ([(rules.add, (0, 1)), (rules.neg, (2,))], "-(x0 + x1)"),
+        ([(rules.sub, (0, 1)), (rules.sub, (0, 2))], "x0 - (x0 - x1)"),
+        ([(rules.sub, (0, 1)), (rules.sub, (2, 1))], "x0 - x1 - x1"),
+        ([(rules.add, (0, 1)), (rules.mul, (2, 1))], "(x0 + x1) * x1"),
+        ([(rules.neg, (0,)), (rules.mul, (2, 2))], "t0 * t0 where t0 = -x0"),
+        ([(rules.neg, (0,)), (rules.neg, (2,))], "-(-x0)"),
+        ([(rules.pow, (0, 1)), (rules.neg, (2,))], "-(1 + x0 ** 2) ** x1"),
+        ([(rules.neg, (1,)), (rules.pow, (0, 2))], "(1 + x0 ** 2) ** (-x1)"),
+        ([(rules.mul, (0, 1)), (rules.div, (2, 1))], "x0 * x1 / (1 + x1 ** 2)"),
+        ([(rules.sqrt, (0,)), (rules.relu, (2,))], "relu(sqrt(1 + x0 ** 2))"),
+        ([(RULES["sum"], (0, 1, 0))], "sum([x0, x1, x0])"),
+        ([(RULES["dot"], (0, 1, 1, 0))], "dot([x0, x1], [x1, x0])"),
+        ([(wrong_sin, (1,))], "wrong_sin(x1)"),
+    ],
+)
+def test_formula_parenthesizes_like_python(nodes, formula):
+    """Parentheses appear exactly where Python's precedence needs them."""
+    assert repr(Expression(2, nodes)) == formula
+
+
+def test_unused_nodes_are_dropped():
+    """Nodes the output does not depend on are not part of the expression."""
+    f = Expression(1, [(rules.exp, (0,)), (rules.cos, (0,)), (rules.sin, (2,))])
+    assert repr(f) == "sin(cos(x0))"
+    assert len(f.nodes) == 2
+
+
+def test_expression_evaluates_numbers_and_values():
+    """Numbers in give a float, Values in give a Value with the same number."""
+    f = Expression(
+        2, [(rules.div, (0, 1)), (rules.log, (2,)), (rules.pow, (1, 0)), (rules.add, (3, 4))]
+    )
+    x, y = 0.5, -1.5
+    expected = math.log(1 + (x / (1 + y**2)) ** 2) + (1 + y**2) ** x
+    assert f(x, y) == pytest.approx(expected, rel=1e-15)
+    assert type(f(x, y)) is float
+    out = f(Value(x), Value(y))
+    assert isinstance(out, Value)
+    assert out.data == f(x, y)
+
+
+def test_expression_checks_argument_count():
+    """Calling with the wrong number of inputs is a TypeError naming the expression."""
+    f = Expression(2, [(rules.add, (0, 1))])
+    with pytest.raises(TypeError, match=r"x0 \+ x1 takes 2 argument\(s\), got 1"):
+        f(1.0)
+
+
+# ---------------------------------------------------------------- the strategy
+
+
+@QUICK
+@given(expressions())
+def test_examples_are_in_the_domain(example):
+    """Every example evaluates to a moderate finite number at inputs in [-2, 2]."""
+    f, xs = example
+    assert all(-2.0 <= x <= 2.0 for x in xs)
+    assert len(xs) == f.n_inputs
+    value = f(*xs)
+    assert math.isfinite(value)
+    assert abs(value) <= 1e3
+
+
+@QUICK
+@given(expressions(ops=["relu", "abs", "-", "*"], n_inputs=2))
+def test_examples_stay_away_from_kinks(example):
+    """The argument of every relu and abs is away from 0."""
+    f, xs = example
+    values = f.values(*xs)
+    for rule, args in f.nodes:
+        if rule in (rules.relu, rules.abs):
+            assert values[args[0]] != 0.0
+
+
+@QUICK
+@given(expressions(ops=["exp", "*"], max_depth=2, max_nodes=3, n_inputs=1))
+def test_examples_respect_ops_and_size(example):
+    """Only the chosen operations appear, within the size limits."""
+    f, xs = example
+    assert len(xs) == 1
+    assert 1 <= len(f.nodes) <= 3
+    assert {rule for rule, _ in f.nodes} <= {rules.exp, rules.mul}
+    assert "x1" not in repr(f)
+
+
+def test_examples_share_subexpressions():
+    """Some examples are graphs, not trees: the simplest such shrinks to a tiny one."""
+    f, xs = find(expressions(), lambda example: "where" in repr(example[0]), settings=QUICK)
+    assert " where t0 = " in repr(f)
+    assert len(f.nodes) == 2
+    assert xs == (0.0,)
+
+
+def test_examples_reach_the_size_limit():
+    """Examples are not all tiny: some use all the nodes allowed."""
+    f, _ = find(
+        expressions(max_nodes=5), lambda example: len(example[0].nodes) == 5, settings=QUICK
+    )
+    assert len(f.nodes) == 5
+
+
+def test_user_rule_with_a_domain_is_drawn_only_inside_it():
+    """Points where a user rule raises (here log of a non-positive number) are rejected."""
+    my_log = primitive("my_log", math.log, grads=(lambda x: 1 / x,))
+
+    @settings(QUICK, suppress_health_check=[HealthCheck.filter_too_much])
+    @given(expressions(ops=[my_log, "+"]))
+    def check(example):
+        f, xs = example
+        assert_gradients_close(f, *xs, order=2)
+
+    check()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"ops": ["nope"]}, ValueError, "unknown operation 'nope'"),
+        ({"ops": [math.sin]}, TypeError, "ops holds rule names or Rules, got builtin"),
+        ({"ops": []}, ValueError, "at least one operation"),
+        ({"max_depth": 0}, ValueError, "at least 1, got 0 and 8"),
+        ({"n_inputs": 0}, ValueError, "at least one input, got n_inputs=0"),
+    ],
+)
+def test_bad_arguments(kwargs, error, match):
+    """Bad arguments to expressions() are reported at once."""
+    with pytest.raises(error, match=match):
+        expressions(**kwargs)
+
+
+# ---------------------------------------------------------------- catching wrong derivatives
+
+
+def test_assert_gradients_close_passes_and_fails():
+    """Right derivatives pass silently; a wrong one raises AssertionError."""
+    assert_gradients_close(lambda x, y: sin(x) * y, 0.5, 2.0, order=2)
+    with pytest.raises(AssertionError, match=r"input 0 = 0\.5: MISMATCH"):
+        assert_gradients_close(wrong_sin, 0.5)
+
+
+def test_hypothesis_finds_and_shrinks_a_wrong_rule():
+    """Among random expressions the wrong rule is found and shrunk to its simplest use."""
+    f, xs = find(expressions(ops=["+", "*", "tanh", wrong_sin]), _disagrees, settings=QUICK)
+    assert repr(f) == "wrong_sin(x0)"
+    assert xs == (0.0,)
+
+
+def test_property_test_fails_on_a_wrong_rule():
+    """A @given test over expressions with a wrong rule fails with AssertionError."""
+
+    @settings(QUICK, max_examples=200)
+    @given(expressions(ops=["+", "exp", wrong_sin]))
+    def check(example):
+        f, xs = example
+        assert_gradients_close(f, *xs)
+
+    with pytest.raises(AssertionError, match="MISMATCH"):
+        check()
+
+
+def test_import_without_hypothesis_says_what_to_install(monkeypatch):
+    """Without Hypothesis, importing autograd_lite.testing names the extra to install."""
+    monkeypatch.setitem(sys.modules, "hypothesis", None)
+    monkeypatch.delitem(sys.modules, "autograd_lite.testing")
+    with pytest.raises(ImportError, match=r"pip install autograd-lite\[testing\]"):
+        importlib.import_module("autograd_lite.testing")
