@@ -1,0 +1,211 @@
+"""micrograd's demo training step, written once per engine, plus the hand-written float floor.
+
+The demo (micrograd's `demo.ipynb`): an MLP 2-16-16-1 with relu hidden layers and a linear
+output, on 100 two-moons points with labels ±1, loss = mean hinge loss relu(1 - y*score) plus
+1e-4 * sum(p*p), one SGD step with learning rate 1 - 0.9*k/100 at step k.
+
+Parameters travel between engines as one flat list of floats in `nn`'s order (per neuron its
+weights in input order, then its bias; neurons and layers in order), which is micrograd's too,
+so every variant starts from micrograd's own random initial weights.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from operator import add, mul
+
+import autograd_lite as ag
+import nn
+
+SIZES = (2, 16, 16, 1)
+ALPHA = 1e-4
+
+
+def moons(n: int = 100, noise: float = 0.1, seed: int = 1337):
+    """Two interleaving half circles as `sklearn.datasets.make_moons` draws them; labels ±1."""
+    rng = random.Random(seed)
+    outer, inner = n // 2, n - n // 2
+    angles = [math.pi * i / (outer - 1) for i in range(outer)]
+    points = [[math.cos(t), math.sin(t)] for t in angles]
+    angles = [math.pi * i / (inner - 1) for i in range(inner)]
+    points += [[1.0 - math.cos(t), 0.5 - math.sin(t)] for t in angles]
+    xs = [[a + rng.gauss(0.0, noise), b + rng.gauss(0.0, noise)] for a, b in points]
+    ys = [-1.0] * outer + [1.0] * inner
+    order = list(range(n))
+    rng.shuffle(order)
+    return [xs[i] for i in order], [ys[i] for i in order]
+
+
+def learning_rate(k: int) -> float:
+    """micrograd's demo schedule."""
+    return 1.0 - 0.9 * k / 100
+
+
+# ---------------------------------------------------------------- micrograd 0.1.0, as its demo
+
+
+def micrograd_model(seed: int = 1337):
+    """micrograd's MLP(2, [16, 16, 1]) with its own initialisation (global `random`, seeded)."""
+    from micrograd.nn import MLP
+
+    random.seed(seed)
+    return MLP(2, [16, 16, 1])
+
+
+def micrograd_step(model, xs, ys, k: int) -> float:
+    """The demo's `loss()` and update, verbatim apart from names."""
+    from micrograd.engine import Value
+
+    inputs = [list(map(Value, x)) for x in xs]
+    scores = list(map(model, inputs))
+    losses = [(1 + -y * score).relu() for y, score in zip(ys, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    reg_loss = ALPHA * sum(p * p for p in model.parameters())
+    total = data_loss + reg_loss
+    model.zero_grad()
+    total.backward()
+    lr = learning_rate(k)
+    for p in model.parameters():
+        p.data -= lr * p.grad
+    return float(total.data)
+
+
+# ---------------------------------------------------------------- autograd_lite's nn
+
+
+def nn_model(weights: list[float]) -> nn.MLP:
+    """`nn.MLP(2, [16, 16, 1], activation="relu")` holding `weights`."""
+    model = nn.MLP(SIZES[0], list(SIZES[1:]), activation="relu")
+    for p, w in zip(model.parameters(), weights, strict=True):
+        p.data = w
+    return model
+
+
+def nn_step(model: nn.MLP, optimizer: nn.SGD, xs, ys, k: int) -> float:
+    """The demo step with `nn`: one `dot` node per neuron, `hinge_loss`, `SGD`."""
+    params = model.parameters()
+    scores = [model(x) for x in xs]
+    total = nn.hinge_loss(scores, ys) + ALPHA * ag.dot(params, params)
+    optimizer.zero_grad()
+    total.backward()
+    optimizer.lr = learning_rate(k)
+    optimizer.step()
+    return total.data
+
+
+# ---------------------------------------------------------------- op by op, any Value class
+
+
+def op_by_op_layers(value_class, weights: list[float]):
+    """Per layer, per neuron, (weights, bias) as Values of `value_class`."""
+    layers, i = [], 0
+    for nin, nout in itertools.pairwise(SIZES):
+        layer = []
+        for _ in range(nout):
+            ws = [value_class(w) for w in weights[i : i + nin]]
+            layer.append((ws, value_class(weights[i + nin])))
+            i += nin + 1
+        layers.append(layer)
+    return layers
+
+
+def op_by_op_step(value_class, layers, xs, ys, k: int) -> float:
+    """micrograd's demo code shape (a `+` and a `*` node per weight) on another engine."""
+    params = [p for layer in layers for w, b in layer for p in (*w, b)]
+    losses = []
+    for x, y in zip(xs, ys):
+        h = [value_class(v) for v in x]
+        for depth, layer in enumerate(layers):
+            out = [sum((wi * hi for wi, hi in zip(w, h)), b) for w, b in layer]
+            h = [z.relu() for z in out] if depth < len(layers) - 1 else out
+        losses.append((1 + -y * h[0]).relu())
+    total = sum(losses) * (1.0 / len(losses)) + ALPHA * sum(p * p for p in params)
+    for p in params:
+        p.grad = 0.0
+    total.backward()
+    lr = learning_rate(k)
+    for p in params:
+        p.data -= lr * p.grad
+    return total.data
+
+
+# ---------------------------------------------------------------- one sample: compiled and by hand
+
+
+def sample_loss(x0, x1, y, *p):
+    """relu(1 - y*score) for one sample, parameters as arguments: what `compile` traces.
+
+    Each neuron is `dot([*w, b], [*h, 1.0])` as `nn.Neuron` computes it.
+    """
+    h, i = [x0, x1], 0
+    for depth, (nin, nout) in enumerate(itertools.pairwise(SIZES)):
+        out = []
+        for _ in range(nout):
+            z = ag.dot([*p[i : i + nin], p[i + nin]], [*h, 1.0])
+            out.append(ag.relu(z) if depth < len(SIZES) - 2 else z)
+            i += nin + 1
+        h = out
+    return ag.relu(1 - y * h[0])
+
+
+def float_sample(x0, x1, y, *p):
+    """`sample_loss` and its gradient toward all 340 arguments, by hand with floats.
+
+    The same forward and the full backward, with no shortcut on the data (a zero relu
+    gradient is multiplied through, as generated code does), so it is the floor for the
+    compiled function: the arithmetic alone, written as well as plain Python allows.
+    """
+    n1, n2 = SIZES[1], SIZES[2]
+    s1, s2 = 3, n1 + 1  # floats per neuron in layers 1 and 2
+    o2 = n1 * s1
+    o3 = o2 + n2 * s2
+    w1 = [p[i * s1 : i * s1 + 2] for i in range(n1)]
+    w2 = [p[o2 + i * s2 : o2 + i * s2 + n1] for i in range(n2)]
+    w3 = p[o3 : o3 + n2]
+    z1 = [w[0] * x0 + w[1] * x1 + p[i * s1 + 2] for i, w in enumerate(w1)]
+    h1 = [z if z > 0 else 0.0 for z in z1]
+    z2 = [sum(map(mul, w, h1)) + p[o2 + i * s2 + n1] for i, w in enumerate(w2)]
+    h2 = [z if z > 0 else 0.0 for z in z2]
+    score = sum(map(mul, w3, h2)) + p[o3 + n2]
+    margin = 1.0 - y * score
+    loss = margin if margin > 0 else 0.0
+    # reverse pass
+    dm = 1.0 if margin > 0 else 0.0
+    ds = -y * dm
+    dy = -score * dm
+    dh2 = [ds * w for w in w3]
+    dz2 = [d if z > 0 else 0.0 for d, z in zip(dh2, z2)]
+    dh1 = [0.0] * n1
+    grads = [0.0, 0.0, dy]
+    g2 = []
+    for w, d in zip(w2, dz2):
+        dh1 = list(map(add, dh1, [d * v for v in w]))
+        g2 += [d * v for v in h1]
+        g2.append(d)
+    dz1 = [d if z > 0 else 0.0 for d, z in zip(dh1, z1)]
+    for w, d in zip(w1, dz1):
+        grads[0] += d * w[0]
+        grads[1] += d * w[1]
+        grads += (d * x0, d * x1, d)
+    grads += g2
+    grads += [ds * v for v in h2]
+    grads.append(ds)
+    return loss, tuple(grads)
+
+
+def per_sample_step(per_sample, weights: list[float], xs, ys, k: int) -> tuple[float, list[float]]:
+    """A demo step from a per-sample `(loss, grads)` function: mean, L2 term, SGD, in floats."""
+    n = len(xs)
+    loss = 0.0
+    total = [0.0] * len(weights)
+    for (x0, x1), y in zip(xs, ys):
+        value, grads = per_sample(x0, x1, y, *weights)
+        loss += value
+        total = list(map(add, total, grads[3:]))
+    loss = loss / n + ALPHA * sum(map(mul, weights, weights))
+    lr = learning_rate(k)
+    scale, decay = 1.0 / n, 2.0 * ALPHA
+    weights[:] = [w - lr * (g * scale + decay * w) for w, g in zip(weights, total)]
+    return loss, weights

@@ -1,0 +1,269 @@
+"""`python -m benchmarks.run`: the issue-7 targets, side by side in one process.
+
+Timing: every case runs `--repeats` times, the cases interleaved round-robin so a burst of load
+on this shared machine hits all of them alike, with `gc.collect()` before each run (micrograd
+leaves cyclic garbage that would otherwise be collected on someone else's clock) and the
+cyclic GC left ON during the run, as users have it. A run is timed by the CPU time of this
+process (`time.process_time`), which other processes on the machine do not inflate, and the
+table shows the minimum over the repeats: the cost of the code itself, the least disturbed
+estimate. The JSON keeps every sample, in CPU and wall-clock time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import platform
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import autograd_lite as ag
+import nn
+from benchmarks import lean, mlp
+
+Sample = dict[str, float]
+
+
+def timed(run: Callable[[], Any], times: int = 1) -> tuple[Sample, list[Any]]:
+    """CPU and wall time per call over `times` calls in a row, GC on; and their results.
+
+    A full collection first, so the garbage of whatever ran before is not charged here; the
+    calls' own garbage is, by the collections it triggers along the way (micrograd's cycles).
+    """
+    gc.collect()
+    cpu, wall = time.process_time(), time.perf_counter()
+    results = [run() for _ in range(times)]
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    return {"cpu": cpu / times, "wall": wall / times}, results
+
+
+# ---------------------------------------------------------------- 1 and 4: the demo training step
+
+
+def training_steps(rounds: int, steps: int) -> dict[str, Any]:
+    """Every engine trains from micrograd's initial weights, engines taking turns.
+
+    In each round, each engine takes one untimed step (so the garbage of its previous turn is
+    in the heap, as in a training loop) and then `steps` timed steps in a row: the steady-state
+    cost of a step, collecting its own garbage included. All engines take the same sequence of
+    steps k = 0, 1, ..., so their losses at each step must agree.
+    """
+    xs, ys = mlp.moons()
+    mg_model = mlp.micrograd_model()
+    weights = [float(p.data) for p in mg_model.parameters()]
+    model = mlp.nn_model(weights)
+    optimizer = nn.SGD(model.parameters(), lr=1.0)
+    lean_layers = mlp.op_by_op_layers(lean.Value, weights)
+    ag_layers = mlp.op_by_op_layers(ag.Value, weights)
+    compiled = ag.compile(mlp.sample_loss)
+    compiled_weights, float_weights = list(weights), list(weights)
+
+    cases: dict[str, Callable[[int], float]] = {
+        "micrograd 0.1.0": lambda k: mlp.micrograd_step(mg_model, xs, ys, k),
+        "lean engine, op by op": lambda k: mlp.op_by_op_step(lean.Value, lean_layers, xs, ys, k),
+        "autograd_lite, op by op": lambda k: mlp.op_by_op_step(ag.Value, ag_layers, xs, ys, k),
+        "autograd_lite nn (dot, hinge_loss, SGD)": lambda k: mlp.nn_step(
+            model, optimizer, xs, ys, k
+        ),
+        "autograd_lite.compile, per sample": lambda k: mlp.per_sample_step(
+            compiled, compiled_weights, xs, ys, k
+        )[0],
+        "hand-written floats, per sample": lambda k: mlp.per_sample_step(
+            mlp.float_sample, float_weights, xs, ys, k
+        )[0],
+    }
+    samples: dict[str, list[Sample]] = {name: [] for name in cases}
+    losses: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(rounds):
+        for name, step in cases.items():
+            trace = losses[name]
+            trace.append(step(len(trace)))
+            sample, _ = timed(lambda step=step, trace=trace: _logged(step, trace), steps)
+            samples[name].append(sample)
+    reference = losses["micrograd 0.1.0"]
+    deviation = {
+        name: max(abs(a - b) for a, b in zip(values, reference)) for name, values in losses.items()
+    }
+    return {"samples": samples, "losses": losses, "max_loss_deviation": deviation}
+
+
+def _logged(step: Callable[[int], float], trace: list[float]) -> float:
+    """Take the next step (k = steps taken so far) and record its loss."""
+    loss = step(len(trace))
+    trace.append(loss)
+    return loss
+
+
+# ---------------------------------------------------------------- 2: the op-by-op chain
+
+
+def chain(value_class: type, steps: int) -> float:
+    """x = x*1.0001 + 0.001, `steps` times, then backward and drop the graph; returns dx."""
+    x = value_class(1.0)
+    y = x
+    for _ in range(steps):
+        y = y * 1.0001 + 0.001
+    y.backward()
+    del y
+    return float(x.grad)
+
+
+def chains(repeats: int, steps: int) -> dict[str, Any]:
+    """The chain through the lean reference and through autograd_lite, interleaved."""
+    cases = {"lean engine": lean.Value, "autograd_lite": ag.Value}
+    samples: dict[str, list[Sample]] = {name: [] for name in cases}
+    grads: dict[str, float] = {}
+    for _ in range(repeats):
+        for name, value_class in cases.items():
+            sample, (grads[name],) = timed(lambda v=value_class: chain(v, steps))
+            samples[name].append(sample)
+    return {"samples": samples, "grads": grads, "steps": steps}
+
+
+# ---------------------------------------------------------------- 3: memory
+
+
+def memory(steps: int) -> dict[str, Any]:
+    """Bytes per Value of a chain (tracemalloc), and the reverse pass's peak on top of it."""
+    results: dict[str, Any] = {}
+    for name, value_class, count in (
+        ("autograd_lite", ag.Value, lambda root: len(ag.topological_order(root))),
+        ("lean engine", lean.Value, lambda root: 4 * steps + 1),
+    ):
+        gc.collect()
+        tracemalloc.start()
+        x = value_class(1.0)
+        y = x
+        for _ in range(steps):
+            y = y * 1.0001 + 0.001
+        graph, _ = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        y.backward()
+        after, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        nodes = count(y)
+        results[name] = {
+            "values": nodes,
+            "bytes_per_value": graph / nodes,
+            "bytes_per_value_after_backward": after / nodes,
+            "backward_peak_over_graph": (peak - graph) / graph,
+        }
+        del x, y
+    return results
+
+
+def freed_by_refcount(nodes: int) -> dict[str, Any]:
+    """Build a `nodes`-long chain with the cyclic GC off, drop it: is every byte returned?"""
+    gc.collect()
+    gc.disable()
+    try:
+        tracemalloc.start()
+        before, _ = tracemalloc.get_traced_memory()
+        x = ag.Value(1.0)
+        y = x
+        for _ in range(nodes):
+            y = y * 1.0
+        y.backward()
+        built, _ = tracemalloc.get_traced_memory()
+        del x, y
+        left, _ = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    finally:
+        gc.enable()
+    return {"nodes": nodes, "graph_bytes": built - before, "bytes_left_after_del": left - before}
+
+
+# ---------------------------------------------------------------- the table
+
+
+def best(samples: list[Sample]) -> float:
+    """The least disturbed run, in milliseconds of CPU time."""
+    return 1000 * min(sample["cpu"] for sample in samples)
+
+
+def table(results: dict[str, Any]) -> str:
+    """The report as Markdown tables."""
+    steps = results["training_step"]
+    ms = {name: best(samples) for name, samples in steps["samples"].items()}
+    micrograd, floor = ms["micrograd 0.1.0"], ms["hand-written floats, per sample"]
+    lines = [
+        "| training step (2-16-16-1, 100 moons, hinge + L2, SGD) | ms | vs micrograd | vs floats "
+        "| max loss diff |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, value in ms.items():
+        deviation = steps["max_loss_deviation"][name]
+        lines.append(
+            f"| {name} | {value:,.1f} | {micrograd / value:,.1f}x | {value / floor:,.2f}x "
+            f"| {deviation:.1e} |"
+        )
+    chain_results = results["chain"]
+    cms = {name: best(samples) for name, samples in chain_results["samples"].items()}
+    lines += [
+        "",
+        f"| chain x = x*1.0001 + 0.001, {chain_results['steps']:,} steps: "
+        "forward, backward, free | ms | vs lean |",
+        "|---|---:|---:|",
+    ]
+    for name, value in cms.items():
+        lines.append(f"| {name} | {value:,.0f} | {cms['lean engine'] / value:.2f}x |")
+    lines += [
+        "",
+        "| memory on the chain (tracemalloc) | bytes per Value | after backward "
+        "| backward peak over graph |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, m in results["memory"].items():
+        lines.append(
+            f"| {name} | {m['bytes_per_value']:.0f} | {m['bytes_per_value_after_backward']:.0f} "
+            f"| {100 * m['backward_peak_over_graph']:.0f}% |"
+        )
+    freed = results["freed_by_refcount"]
+    lines += [
+        "",
+        f"{freed['nodes']:,}-node chain with the cyclic GC off: "
+        f"{freed['graph_bytes'] / 1e6:,.0f} MB built, "
+        f"{freed['bytes_left_after_del']:,} bytes left after `del`.",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5, help="runs per case (default 5)")
+    parser.add_argument(
+        "--steps", type=int, default=3, help="timed training steps in a row per run (default 3)"
+    )
+    parser.add_argument("--chain", type=int, default=200_000, help="chain length (200,000)")
+    parser.add_argument(
+        "--json", type=Path, default=Path("benchmarks/results.json"), help="where to write"
+    )
+    args = parser.parse_args(argv)
+    results: dict[str, Any] = {
+        "python": sys.version,
+        "machine": platform.platform(),
+        "timer": "process_time (CPU) per step or chain, min over repeats; wall clock in samples",
+        "repeats": args.repeats,
+    }
+    print(f"training steps x{args.repeats} ...", file=sys.stderr)
+    results["training_step"] = training_steps(args.repeats, args.steps)
+    print(f"chains x{args.repeats} ...", file=sys.stderr)
+    results["chain"] = chains(args.repeats, args.chain)
+    print("memory ...", file=sys.stderr)
+    results["memory"] = memory(args.chain // 2)
+    results["freed_by_refcount"] = freed_by_refcount(1_000_000)
+    report = table(results)
+    results["table"] = report
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=1) + "\n")
+    print(report)
+    print(f"\n(written to {args.json})")
+
+
+if __name__ == "__main__":
+    main()
