@@ -13,6 +13,7 @@ from autograd_lite.testing import Expression, assert_gradients_close, expression
 
 wrong_sin = primitive("wrong_sin", math.sin, grads=(sin,))  # derivative should be cos
 QUICK = settings(max_examples=50, deadline=None, database=None)
+SEARCH = settings(QUICK, max_examples=300)  # find() stops at the first hit: room to be sure
 
 
 def _disagrees(example):
@@ -137,7 +138,7 @@ def test_examples_respect_ops_and_size(example):
 
 def test_examples_share_subexpressions():
     """Some examples are graphs, not trees: the simplest such shrinks to a tiny one."""
-    f, xs = find(expressions(), lambda example: "where" in repr(example[0]), settings=QUICK)
+    f, xs = find(expressions(), lambda example: "where" in repr(example[0]), settings=SEARCH)
     assert " where t0 = " in repr(f)
     assert len(f.nodes) == 2
     assert xs == (0.0,)
@@ -146,7 +147,7 @@ def test_examples_share_subexpressions():
 def test_examples_reach_the_size_limit():
     """Examples are not all tiny: some use all the nodes allowed."""
     f, _ = find(
-        expressions(max_nodes=5), lambda example: len(example[0].nodes) == 5, settings=QUICK
+        expressions(max_nodes=5), lambda example: len(example[0].nodes) == 5, settings=SEARCH
     )
     assert len(f.nodes) == 5
 
@@ -192,7 +193,7 @@ def test_assert_gradients_close_passes_and_fails():
 
 def test_hypothesis_finds_and_shrinks_a_wrong_rule():
     """Among random expressions the wrong rule is found and shrunk to its simplest use."""
-    f, xs = find(expressions(ops=["+", "*", "tanh", wrong_sin]), _disagrees, settings=QUICK)
+    f, xs = find(expressions(ops=["+", "*", "tanh", wrong_sin]), _disagrees, settings=SEARCH)
     assert repr(f) == "wrong_sin(x0)"
     assert xs == (0.0,)
 
