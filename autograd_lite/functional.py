@@ -113,8 +113,9 @@ def gradients(
     """d(output)/d(input) for each of `inputs`, without touching any `.grad`.
 
     With `create_graph=True` each gradient is a Value built from the rules applied to Values,
-    so it can be differentiated again (like `torch.autograd.grad(..., create_graph=True)`).
-    An input that `output` does not depend on gets 0.
+    so it can be differentiated again (like `torch.autograd.grad(..., create_graph=True)`);
+    inside `no_grad()` those Values record nothing, as in PyTorch. An input that `output` does
+    not depend on gets 0.
     """
     if not isinstance(output, Value):
         raise TypeError(f"gradients needs a Value output, got {type(output).__name__}")
@@ -158,6 +159,7 @@ def _evaluating() -> Iterator[None]:
 
 
 def _name(f: Callable[..., Any]) -> str:
+    """A function's name for messages."""
     return getattr(f, "__name__", type(f).__name__)
 
 
@@ -254,7 +256,8 @@ def grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0) -> Callable[
     `f` takes numbers (it receives Values) and returns a Value or a number; a constant result
     has gradient 0.0. The result takes the same arguments and returns a float, or a tuple of
     floats when `argnums` is a tuple. Composable to any order: `grad(grad(grad(f)))(x)` is
-    the third derivative; inside another `grad` (or given Values) it returns Values.
+    the third derivative. Inside another `grad` (or given Values) it returns Values, so the
+    outer one can differentiate them (a derivative that is a constant may stay a float).
     """
     nums = _check_argnums(argnums)
 
