@@ -9,12 +9,12 @@ then writes the graph out as one straight-line Python function over floats:
         v2 = f0(a0, a1)             # f0 is the forward of rule "*", from the rules table
         v3 = f1(v2)                 # f1 is tanh's forward
         g3 = 1.0
-        d3_0, = p1(v2, v3)          # p1 is tanh's partials: the same function backward() uses
+        d3_0, = p1(v2, v3)          # p1 is tanh's partials: the function backward() uses
         g2 = g3 * d3_0
-        d2_0, d2_1 = p0(a0, a1, v2)
+        d2_0, d2_1, = p0(a0, a1, v2)
         g0 = g2 * d2_0
         g1 = g2 * d2_1
-        return v3, (g0, g1)
+        return float(v3), (g0, g1, )
 
 Every value and every local derivative comes from the rule's own `forward` and `partials`
 functions: the rules table stays the single source of each formula, and user `primitive`s
@@ -30,16 +30,20 @@ elsewhere than its arguments are constants of the trace, their data frozen at th
 from __future__ import annotations
 
 import builtins
+import itertools
 import linecache
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd_lite.rules import Rule
-from autograd_lite.value import Value, _recording, topological_order
+from autograd_lite.value import Value, _as_float, _recording, topological_order
 
 Result = tuple[float, tuple[float, ...]]
 """What a compiled function returns: the value and d(value)/d(argument) for every argument."""
+
+_FLOAT = frozenset([float])
+_serial = itertools.count(1)  # tells apart the generated files in tracebacks
 
 
 class CompiledFunction:
@@ -65,9 +69,11 @@ class CompiledFunction:
     def __call__(self, *args: float) -> Result:
         run = self._run
         if run is None:
-            self.source, run = _generate(self.f, self.__name__, _trace(self.f, args))
+            self.source, run = _generate(self.__name__, _trace(self.f, args))
             self._run = run
-        return run(*args)
+        if _FLOAT.issuperset(map(type, args)):  # one pass in C: the rules get floats
+            return run(*args)
+        return run(*map(_as_float, args))  # ints, numpy scalars...; TypeError for the rest
 
 
 def compile(f: Callable[..., Value]) -> CompiledFunction:
@@ -110,75 +116,71 @@ def _trace(f: Callable[..., Value], args: Sequence[float]) -> _Trace:
     return _Trace(inputs, output)
 
 
-def _generate(
-    f: Callable[..., Value], name: str, trace: _Trace
-) -> tuple[str, Callable[..., Result]]:
+def _generate(name: str, trace: _Trace) -> tuple[str, Callable[..., Result]]:
     """Python source for the traced graph's forward and reverse pass, and that code compiled.
 
-    Forward: one line per node, in topological order, calling the rule's forward function.
-    Reverse: from the output back, each node's partials (the rule's own function) times its
-    gradient, sent to the parents that depend on an argument; the first share assigns, later
-    ones add. Constants get no gradient and nodes that no argument reaches none either.
+    Nodes are numbered, arguments first, then in topological order. Node n's value is `a{n}`
+    for an argument, `v{n}` for an operation and a literal for a constant; its gradient is
+    `g{n}`, its partials `d{n}_j`.
+
+    Forward: one line per operation, calling its rule's forward function. Reverse: from the
+    output back, each node's partials (its rule's own function) times its gradient go to the
+    parents that lead to an argument; the first share assigns, later ones add. Constants, and
+    nodes no argument reaches, get no gradient.
     """
-    names: dict[Value, str] = {}
+    number = {leaf: i for i, leaf in enumerate(trace.inputs)}  # also the arguments f never uses
+    for node in trace.order:
+        number.setdefault(node, len(number))
+    names = {leaf: f"a{i}" for i, leaf in enumerate(trace.inputs)}
     namespace: dict[str, Any] = {}
-    functions: dict[Rule, int] = {}
-    for i, leaf in enumerate(trace.inputs):
-        names[leaf] = f"a{i}"
+    functions: dict[Rule, int] = {}  # each rule's index k: it is called as f{k} and p{k}
     depends = set(trace.inputs)  # the nodes whose gradient matters: they reach an argument
 
     forward: list[str] = []
     for node in trace.order:
+        n = number[node]
         if node in names:
             continue
         if not node.parents:
-            names[node] = _constant(node.data, f"c{len(names)}", namespace)
+            names[node] = _constant(node.data, f"c{n}", namespace)
             continue
         rule = node._rule
         assert rule is not None  # a node with parents was made by a rule
         k = functions.setdefault(rule, len(functions))
         namespace[f"f{k}"], namespace[f"p{k}"] = rule.forward, rule.partials
-        names[node] = f"v{len(names)}"
-        inputs = ", ".join(names[parent] for parent in node.parents)
-        forward.append(f"{names[node]} = f{k}({inputs})")
+        names[node] = f"v{n}"
+        forward.append(f"v{n} = f{k}({', '.join(names[parent] for parent in node.parents)})")
         if any(parent in depends for parent in node.parents):
             depends.add(node)
 
-    output = trace.output
     reverse: list[str] = []
-    started: set[Value] = set()
-    if output in depends:
-        reverse.append(f"g{names[output][1:]} = 1.0")
-        started.add(output)
+    started: set[Value] = set()  # the nodes whose gradient variable exists
+    if trace.output in depends:
+        reverse.append(f"g{number[trace.output]} = 1.0")
+        started.add(trace.output)
     for node in reversed(trace.order):
         if node not in depends or not node.parents:
             continue
+        n = number[node]
         k = functions[node._rule]  # type: ignore[index]  # a node with parents has a rule
-        gradient, number = f"g{names[node][1:]}", names[node][1:]
-        locals_ = [f"d{number}_{j}" for j in range(len(node.parents))]
+        partials = [f"d{n}_{j}" for j in range(len(node.parents))]
         inputs = ", ".join([*(names[parent] for parent in node.parents), names[node]])
-        reverse.append(f"{', '.join(locals_)}, = p{k}({inputs})")
-        for parent, local in zip(node.parents, locals_):
-            if parent not in depends:
-                continue
-            share = f"{gradient} * {local}"
-            if parent in started:
-                reverse.append(f"g{names[parent][1:]} += {share}")
-            else:
-                reverse.append(f"g{names[parent][1:]} = {share}")
+        reverse.append(f"{', '.join(partials)}, = p{k}({inputs})")
+        for parent, partial in zip(node.parents, partials):
+            if parent in depends:
+                operator = "+=" if parent in started else "="
+                reverse.append(f"g{number[parent]} {operator} g{n} * {partial}")
                 started.add(parent)
 
-    grads = [f"g{i}" if leaf in started else "0.0" for i, leaf in enumerate(trace.inputs)]
+    grads = "".join(
+        f"g{i}, " if leaf in started else "0.0, " for i, leaf in enumerate(trace.inputs)
+    )
     function = f"compiled_{name}" if name.isidentifier() else "compiled"
-    parameters = ", ".join(names[leaf] for leaf in trace.inputs)
-    body = [
-        *forward,
-        *reverse,
-        f"return float({names[output]}), ({''.join(g + ', ' for g in grads)})",
-    ]
-    source = f"def {function}({parameters}):\n" + "".join(f"    {line}\n" for line in body)
+    header = f"def {function}({', '.join(names[leaf] for leaf in trace.inputs)}):\n"
+    body = [*forward, *reverse, f"return float({names[trace.output]}), ({grads})"]
+    source = header + "".join(f"    {line}\n" for line in body)
 
-    filename = f"<autograd_lite.compile {name} {id(trace):x}>"
+    filename = f"<autograd_lite.compile {name} #{next(_serial)}>"
     code = builtins.compile(source, filename, "exec")  # our generated code, not user text
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     exec(code, namespace)  # defines the generated function in its own namespace

@@ -106,6 +106,16 @@ def test_unused_arguments_get_zero_and_ints_give_floats() -> None:
     assert type(h(3, 4, 5)[0]) is float
 
 
+def test_every_argument_reaches_the_rules_as_a_float() -> None:
+    """Ints and numpy scalars are converted (pow checks `is_integer()` on its exponent)."""
+    h = compile(lambda x, y: x**y)
+    assert h(-2.0, 3.0) == h(-2, 3) == (-8.0, (12.0, 0.0))
+    np = pytest.importorskip("numpy")
+    assert h(np.float32(-2.0), np.int64(3)) == (-8.0, (12.0, 0.0))
+    with pytest.raises(TypeError, match="str"):
+        h(2.0, "3")  # type: ignore[arg-type]
+
+
 def test_returning_an_argument_or_a_constant() -> None:
     """f(x) = x has gradient 1; a Value made inside f is a constant with gradient 0."""
     assert compile(lambda x, y: y)(1.0, 2.0) == (2.0, (0.0, 1.0))
