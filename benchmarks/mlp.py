@@ -195,6 +195,55 @@ def float_sample(x0, x1, y, *p):
     return loss, tuple(grads)
 
 
+def float_step(weights: list[float], xs, ys, k: int) -> float:
+    """The whole demo step by hand in floats, as fast as plain Python goes: the floor.
+
+    Gradients are accumulated straight into per-layer lists, and a sample whose hinge is flat
+    (margin <= 0, gradient 0) skips the reverse pass, as a person writing it would.
+    """
+    n1, n2 = SIZES[1], SIZES[2]
+    o2 = 3 * n1
+    o3 = o2 + (n1 + 1) * n2
+    rows1 = [weights[3 * i : 3 * i + 3] for i in range(n1)]
+    rows2 = [weights[o2 + (n1 + 1) * i : o2 + (n1 + 1) * (i + 1)] for i in range(n2)]
+    w2 = [row[:n1] for row in rows2]
+    w3, b3 = weights[o3 : o3 + n2], weights[o3 + n2]
+    g1 = [[0.0, 0.0, 0.0] for _ in range(n1)]
+    g2 = [[0.0] * (n1 + 1) for _ in range(n2)]
+    g3 = [0.0] * (n2 + 1)
+    loss = 0.0
+    for (x0, x1), y in zip(xs, ys):
+        z1 = [a * x0 + b * x1 + c for a, b, c in rows1]
+        h1 = [z if z > 0 else 0.0 for z in z1]
+        z2 = [sum(map(mul, w, h1)) + row[n1] for w, row in zip(w2, rows2)]
+        h2 = [z if z > 0 else 0.0 for z in z2]
+        margin = 1.0 - y * (sum(map(mul, w3, h2)) + b3)
+        if margin <= 0:
+            continue
+        loss += margin
+        ds = -y
+        g3 = list(map(add, g3, [*(ds * h for h in h2), ds]))
+        dh1 = [0.0] * n1
+        for i, (z, w) in enumerate(zip(z2, w2)):
+            if z > 0:
+                d = ds * w3[i]
+                g2[i] = list(map(add, g2[i], [*(d * h for h in h1), d]))
+                dh1 = list(map(add, dh1, [d * v for v in w]))
+        for i, z in enumerate(z1):
+            if z > 0:
+                d = dh1[i]
+                row = g1[i]
+                row[0] += d * x0
+                row[1] += d * x1
+                row[2] += d
+    n = len(xs)
+    total = loss / n + ALPHA * sum(map(mul, weights, weights))
+    grads = [g for row in g1 for g in row] + [g for row in g2 for g in row] + g3
+    lr, scale, decay = learning_rate(k), 1.0 / n, 2.0 * ALPHA
+    weights[:] = [w - lr * (g * scale + decay * w) for w, g in zip(weights, grads)]
+    return total
+
+
 def per_sample_step(per_sample, weights: list[float], xs, ys, k: int) -> tuple[float, list[float]]:
     """A demo step from a per-sample `(loss, grads)` function: mean, L2 term, SGD, in floats."""
     n = len(xs)
