@@ -277,15 +277,14 @@ def _sum_partials(*xs_and_out: Operand) -> tuple[float, ...]:
 
 def _dot(*ws_then_xs: float) -> float:
     """w0*x0 + w1*x1 + ... as one node; the inputs are all the w's, then all the x's."""
-    half = len(ws_then_xs) // 2
-    total: float = builtins.sum(map(operator.mul, ws_then_xs[:half], ws_then_xs[half:]))
+    xs = ws_then_xs[len(ws_then_xs) // 2 :]
+    total: float = builtins.sum(map(operator.mul, ws_then_xs, xs))  # map stops with the x's
     return total
 
 
 def _dot_partials(*ws_xs_and_out: Operand) -> tuple[Operand, ...]:
-    inputs = ws_xs_and_out[:-1]
-    half = len(inputs) // 2
-    return inputs[half:] + inputs[:half]  # d/dw_i = x_i and d/dx_i = w_i
+    half = len(ws_xs_and_out) // 2  # n w's, n x's, then out
+    return ws_xs_and_out[half:-1] + ws_xs_and_out[:half]  # d/dw_i = x_i and d/dx_i = w_i
 
 
 # ---------------------------------------------------------------- the table
