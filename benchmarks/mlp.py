@@ -39,8 +39,8 @@ def moons(n: int = 100, noise: float = 0.1, seed: int = 1337):
 
 
 def learning_rate(k: int) -> float:
-    """micrograd's demo schedule."""
-    return 1.0 - 0.9 * k / 100
+    """micrograd's demo schedule (100 steps), started again every 100 steps."""
+    return 1.0 - 0.9 * (k % 100) / 100
 
 
 # ---------------------------------------------------------------- micrograd 0.1.0, as its demo

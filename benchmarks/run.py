@@ -15,6 +15,7 @@ Timing, on a shared and noisy 2-core machine:
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import json
 import platform
@@ -32,12 +33,19 @@ from benchmarks import lean, mlp
 Sample = dict[str, float]
 
 
-def timed(run: Callable[[], Any], times: int = 1) -> tuple[Sample, list[Any]]:
-    """CPU and wall time per call over `times` calls in a row, GC on; and their results."""
+def timed(run: Callable[[], Any], times: int = 1, seconds: float = 0.0) -> Sample:
+    """CPU and wall time per call of `run`, called `times` times in a row, GC on.
+
+    More calls while less than `seconds` of CPU time have passed (at most `times` * 10), so a
+    fast case is timed over as long a stretch of the machine's noise as a slow one.
+    """
     cpu, wall = time.process_time(), time.perf_counter()
-    results = [run() for _ in range(times)]
+    calls = 0
+    while calls < times or (time.process_time() - cpu < seconds and calls < 10 * times):
+        run()
+        calls += 1
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    return {"cpu": cpu / times, "wall": wall / times}, results
+    return {"cpu": cpu / calls, "wall": wall / calls, "calls": calls}
 
 
 # ---------------------------------------------------------------- 1 and 4: the demo training step
@@ -47,9 +55,10 @@ def training_steps(rounds: int, warmup: int, steps: int) -> dict[str, Any]:
     """Every engine trains from micrograd's initial weights, engines taking turns.
 
     In each round, each engine starts from a full collection, takes `warmup` untimed steps and
-    then `steps` timed steps in a row: the steady-state cost of a step, the collection of its
-    own garbage included. All engines take the same steps k = 0, 1, ... from the same weights,
-    so their losses at each step must agree.
+    then at least `steps` timed steps in a row (more, up to half a second, for the fast ones):
+    the steady-state cost of a step, the collection of its own garbage included. All engines
+    take the same steps k = 0, 1, ... from the same weights, so their losses at each step must
+    agree (compared over the steps micrograd took).
     """
     xs, ys = mlp.moons()
     mg_model = mlp.micrograd_model()
@@ -84,7 +93,7 @@ def training_steps(rounds: int, warmup: int, steps: int) -> dict[str, Any]:
             gc.collect()
             for _ in range(warmup):
                 _logged(step, trace)
-            sample, _ = timed(lambda step=step, trace=trace: _logged(step, trace), steps)
+            sample = timed(lambda step=step, trace=trace: _logged(step, trace), steps, 0.5)
             samples[name].append(sample)
     reference = losses["micrograd 0.1.0"]
     deviation = {
@@ -122,9 +131,14 @@ def chains(repeats: int, steps: int) -> dict[str, Any]:
     for _ in range(repeats):
         for name, value_class in cases.items():
             gc.collect()
-            sample, (grads[name],) = timed(lambda v=value_class: chain(v, steps))
-            samples[name].append(sample)
+            run = functools.partial(_record, grads, name, chain, value_class, steps)
+            samples[name].append(timed(run))
     return {"samples": samples, "grads": grads, "steps": steps}
+
+
+def _record(into: dict[str, Any], name: str, f: Callable[..., Any], *args: Any) -> None:
+    """into[name] = f(*args)."""
+    into[name] = f(*args)
 
 
 # ---------------------------------------------------------------- 3: memory
