@@ -24,7 +24,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import Any, Literal, overload
 
 from autograd_lite import rules as _rules
-from autograd_lite.value import Value, _recording, as_value
+from autograd_lite.value import Value, _recording, as_value, interior_order
 
 Adjoint = Value | float
 """A gradient in the making: a Value in the Value pass, else (or when constant) a float."""
@@ -52,7 +52,7 @@ def _float_adjoints(output: Value, seed: float) -> dict[Value, float]:
     """The float pass, for every node: `backward()`'s arithmetic, in a local dict, not `.grad`."""
     adjoint = {output: seed}
     get = adjoint.get
-    for node in reversed(_interior_order(output)):
+    for node in reversed(interior_order(output)):
         g = adjoint[node]  # complete: every consumer of `node` came before it
         for parent, local in zip(node.parents, node.partials):
             adjoint[parent] = get(parent, 0.0) + g * local
@@ -67,7 +67,7 @@ def _graph_adjoints(
     Only nodes that lead to a target take part, so the derivative graph holds nothing else;
     a node's shares are added by one `sum` node; a factor that is the number 1 makes no node.
     """
-    order = _interior_order(output)
+    order = interior_order(output)
     relevant: set[Value] | None = None  # None: every node
     if targets is not None:
         relevant = set(targets)
@@ -98,35 +98,6 @@ def _graph_adjoints(
         if targets is None or leaf in targets:
             found[leaf] = _total(shares)
     return found
-
-
-def _interior_order(root: Value) -> list[Value]:
-    """`root` and the nodes with parents below it, each after all of its parents.
-
-    Iterative depth-first search: a node is expanded the first time it is popped, and listed
-    when the marker (None) pushed under its parents comes back up, once they are all listed.
-    Leaves are left out. (Value.backward's own walk also zeroes `.grad`; this one touches
-    nothing.) Measured on a 100,000-step chain (CPU time, GC off, min of 5), `gradients()`
-    took 0.70 s over `topological_order` and takes 0.24 s this way; `backward()`, 0.13 s.
-    """
-    order: list[Value] = []
-    seen: set[Value] = set()
-    stack: list[Value | None] = [root]
-    pop, push = stack.pop, stack.append
-    while stack:
-        node = pop()
-        if node is None:
-            done = pop()
-            assert done is not None
-            order.append(done)
-        elif node not in seen:
-            seen.add(node)
-            push(node)
-            push(None)
-            for parent in node.parents:
-                if parent.parents and parent not in seen:
-                    push(parent)
-    return order
 
 
 def _times(adjoint: Adjoint, derivative: Adjoint) -> Adjoint:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import graphviz
 
-from autograd_lite.value import Value
+from autograd_lite.value import Value, topological_order
 
 FORMATS = (".svg", ".png", ".pdf", ".dot")
 SYSTEM_HINT = "`apt-get install graphviz` (or `brew install graphviz`) for the system Graphviz"
@@ -51,7 +51,7 @@ def draw_graph(
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
     kept, hidden = _nearest(root, max_nodes)
-    order = _topological(root, kept)
+    order = topological_order(root, kept)
     names = {node: f"v{i}" for i, node in enumerate(order)}
 
     dot = graphviz.Digraph("autograd_lite")
@@ -95,24 +95,6 @@ def _nearest(root: Value, max_nodes: int) -> tuple[set[Value], int]:
                 seen.add(parent)
                 queue.append(parent)
     return kept, len(seen) - len(kept)
-
-
-def _topological(root: Value, kept: set[Value]) -> list[Value]:
-    """The kept Values, each after its kept parents (iterative depth-first search)."""
-    order: list[Value] = []
-    seen = {root}
-    stack = [(root, iter(root.parents))]
-    while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if parent in kept and parent not in seen:
-                seen.add(parent)
-                stack.append((parent, iter(parent.parents)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
-    return order
 
 
 def _record(node: Value, show_grad: bool, horizontal: bool) -> str:

@@ -20,7 +20,7 @@ import random
 from collections.abc import Sequence
 
 from autograd_lite import Rule, Value, dot, relu, sigmoid, tanh
-from autograd_lite.value import Operand
+from autograd_lite.value import Operand, as_value
 from nn.io import Architecture, StrPath, read_model
 from nn.module import Module
 
@@ -120,6 +120,9 @@ class Layer(Module):
     def __call__(self, x: Sequence[Operand]) -> list[Value]:
         """Each neuron's output, in order (a list even when there is one neuron)."""
         _check_inputs(self, x, self.nin)
+        # Numbers become constant leaves once here rather than once per neuron (on the moons
+        # step that is 3,000 fewer nodes per step).
+        x = [v if type(v) is Value else as_value(v) for v in x]
         return [neuron(x) for neuron in self.neurons]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
