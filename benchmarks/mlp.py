@@ -18,6 +18,7 @@ from operator import add, mul
 
 import autograd_lite as ag
 import nn
+from demos.moons import point_hinge
 
 SIZES = (2, 16, 16, 1)
 ALPHA = 1e-4
@@ -134,20 +135,9 @@ def op_by_op_step(value_class, layers, xs, ys, k: int) -> float:
 # ---------------------------------------------------------------- one sample: compiled and by hand
 
 
-def sample_loss(x0, x1, y, *p):
-    """relu(1 - y*score) for one sample, parameters as arguments: what `compile` traces.
-
-    Each neuron is `dot([*w, b], [*h, 1.0])` as `nn.Neuron` computes it.
-    """
-    h, i = [x0, x1], 0
-    for depth, (nin, nout) in enumerate(itertools.pairwise(SIZES)):
-        out = []
-        for _ in range(nout):
-            z = ag.dot([*p[i : i + nin], p[i + nin]], [*h, 1.0])
-            out.append(ag.relu(z) if depth < len(SIZES) - 2 else z)
-            i += nin + 1
-        h = out
-    return ag.relu(1 - y * h[0])
+sample_loss = point_hinge(SIZES[1:-1])
+"""relu(1 - y*score) for one sample, parameters as arguments: what `compile` traces (the moons
+demo's `--compiled` function, each neuron `dot([*w, b], [*h, 1.0])` as `nn.Neuron` computes it)."""
 
 
 def float_sample(x0, x1, y, *p):

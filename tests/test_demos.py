@@ -194,3 +194,14 @@ def test_make_demo_runs_both_demos_in_full(tmp_path: Path) -> None:
     assert accuracy
     assert int(accuracy[1]) >= 95
     assert f"Pictures: {tmp_path / 'worked_example.svg'}, {tmp_path / 'moons.png'}" in printed
+
+
+def test_moons_compiled_training_takes_the_same_steps() -> None:
+    """--compiled trains through autograd_lite.compile with the graph's losses and accuracies."""
+    points, labels = moons.two_moons(40, seed=3)
+    _, graph_losses, graph_accuracies = moons.train(points, labels, steps=6, seed=3)
+    _, compiled_losses, compiled_accuracies = moons.train(
+        points, labels, steps=6, seed=3, compiled=True
+    )
+    assert compiled_losses == pytest.approx(graph_losses, rel=1e-12, abs=1e-15)
+    assert compiled_accuracies == graph_accuracies
