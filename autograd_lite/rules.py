@@ -91,6 +91,16 @@ def _data(x: Operand) -> float:
     return x.data if isinstance(x, Value) else x
 
 
+def _vertical_tangent(x: Operand) -> Operand:
+    """+inf, the slope of a vertical tangent (sqrt and x**p, 0 < p < 1, at x = 0).
+
+    On Values (a derivative to be differentiated again) it is inf * (1 + 0*x): still inf, but
+    its own derivative is inf * 0 = nan. The next derivative does not exist there, and nan
+    says so where a constant inf would silently give 0.
+    """
+    return math.inf * (1.0 + 0.0 * x) if isinstance(x, Value) else math.inf
+
+
 # ---------------------------------------------------------------- arithmetic
 
 
@@ -158,7 +168,7 @@ def _pow_partials(x: Operand, y: Operand, out: Operand) -> tuple[Operand, Operan
     base, exponent = _data(x), _data(y)
     # d/dx = y * x**(y-1); at x = 0 with 0 < y < 1 that is the vertical tangent, +inf.
     if base == 0 and exponent < 1:
-        d_base: Operand = 0.0 if exponent == 0 else math.inf
+        d_base: Operand = 0.0 if exponent == 0 else _vertical_tangent(x)
     else:
         d_base = y * x ** (y - 1)
     # d/dy = x**y * log(x) exists for x > 0 only; it tends to 0 as x -> 0+. For x < 0 the
@@ -201,7 +211,7 @@ def _sqrt(x: float) -> float:
 
 
 def _sqrt_partials(x: Operand, out: Operand) -> tuple[Operand]:
-    return (0.5 / out if _data(out) != 0 else math.inf,)  # vertical tangent at 0
+    return (0.5 / out if _data(out) != 0 else _vertical_tangent(x),)
 
 
 def _tanh(x: float) -> float:
@@ -268,7 +278,7 @@ def _cos_partials(x: Operand, out: Operand) -> tuple[Operand]:
 
 def _sum(*xs: float) -> float:
     """x0 + x1 + ... as one node."""
-    return builtins.sum(xs)
+    return builtins.sum(xs, 0.0)  # 0.0, not the int 0, for no terms
 
 
 def _sum_partials(*xs_and_out: Operand) -> tuple[float, ...]:
@@ -278,7 +288,7 @@ def _sum_partials(*xs_and_out: Operand) -> tuple[float, ...]:
 def _dot(*ws_then_xs: float) -> float:
     """w0*x0 + w1*x1 + ... as one node; the inputs are all the w's, then all the x's."""
     xs = ws_then_xs[len(ws_then_xs) // 2 :]
-    total: float = builtins.sum(map(operator.mul, ws_then_xs, xs))  # map stops with the x's
+    total: float = builtins.sum(map(operator.mul, ws_then_xs, xs), 0.0)  # map stops at the x's
     return total
 
 
@@ -365,18 +375,31 @@ class _PartialPerInput:
     def __call__(self, *xs_and_out: Operand) -> tuple[Operand, ...]:
         xs = xs_and_out[:-1]
         if not any(isinstance(x, Value) for x in xs):
-            return tuple(_data(d(*xs)) for d in self.grads)
+            return tuple(_data(self._checked(i, d(*xs))) for i, d in enumerate(self.grads))
         partials = []
         for i, d in enumerate(self.grads):
             try:
-                partials.append(d(*xs))
+                partial = d(*xs)
             except TypeError as error:
                 raise TypeError(
                     f"primitive {self.name!r}: the derivative for argument {i} works on floats "
                     f"only ({error}), so it cannot be differentiated again; write it with "
                     "autograd_lite's functions (exp, log, sigmoid, ...) to get higher orders"
                 ) from None
+            partials.append(self._checked(i, partial))
         return tuple(partials)
+
+    def _checked(self, i: int, partial: object) -> Operand:
+        """`partial` if it is a Value or a real number, else a TypeError naming the primitive."""
+        if isinstance(partial, Value):
+            return partial
+        try:
+            return _as_float(partial)
+        except TypeError:
+            raise TypeError(
+                f"primitive {self.name!r}: the derivative for argument {i} returned "
+                f"{type(partial).__name__} {partial!r}, not a number"
+            ) from None
 
 
 def primitive(name: str, fn: Callable[..., float], grads: Sequence[Callable[..., Any]]) -> Rule:

@@ -71,6 +71,8 @@ class Value:
 
     def __init__(self, data: Number, label: str = "") -> None:
         self.data = data if type(data) is float else _as_float(data)
+        if type(label) is not str:
+            raise TypeError(f"Value's label must be a str, got {type(label).__name__} {label!r}")
         self.grad = 0.0
         self.label = label
         self.op = ""
@@ -205,12 +207,13 @@ Operand: TypeAlias = Value | int | float
 
 
 def interior_order(root: Value) -> list[Value]:
-    """`root` and the nodes with parents below it, each after all of its parents; no leaves.
+    """`root` and the nodes with parents below it, each after all of its parents.
 
     In reverse, it is the order of the reverse pass: every node has all of its consumers'
     shares before it passes its own on. Iterative depth-first search: a node is expanded the
     first time it is popped, and listed when the marker (None) pushed under its parents comes
-    back up, that is once they are all listed. Leaves are never listed, nor stacked. Measured
+    back up, that is once they are all listed. Leaves other than `root` itself are never
+    listed, nor stacked. Measured
     against Kahn's algorithm with a dict of pending counts (CPU time, min of 5): a chain of
     100,000 steps 164 -> 138 ms, the reverse pass of the moons MLP (71,000 edges) 17.3 -> 11.1 ms.
     """

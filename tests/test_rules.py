@@ -253,3 +253,26 @@ def test_primitive_arity_and_arguments_are_checked() -> None:
         ag.primitive("bad", _softplus, grads=())
     with pytest.raises(TypeError, match="callable fn"):
         ag.primitive("bad", 3.0, grads=(ag.sigmoid,))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("function", "p"), [(ag.sqrt, 0.5), (lambda x: x**0.5, 0.5), (lambda x: x**0.25, 0.25)]
+)
+def test_second_derivative_at_a_vertical_tangent_is_nan(function, p: float) -> None:
+    """At x = 0 the slope is +inf and the next derivative does not exist: nan, never 0."""
+    assert ag.grad(function)(0.0) == math.inf
+    assert math.isnan(ag.grad(ag.grad(function))(0.0))
+    assert ag.grad(ag.grad(function))(4.0) == pytest.approx(p * (p - 1) * 4.0 ** (p - 2))
+
+
+def test_empty_sum_and_dot_are_float_zero() -> None:
+    """No terms: 0.0, a float like every other result on numbers."""
+    assert type(ag.sum([])) is float
+    assert type(ag.dot([], [])) is float
+
+
+def test_primitive_partial_that_is_not_a_number() -> None:
+    """A partial returning something other than a number is named when the node is built."""
+    bad = ag.primitive("bad", lambda x: x, grads=(lambda x: "slope",))
+    with pytest.raises(TypeError, match=r"'bad'.*argument 0 returned str 'slope'"):
+        bad(Value(1.0))

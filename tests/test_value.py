@@ -286,3 +286,10 @@ def test_a_dropped_graph_is_freed_by_reference_counting_alone() -> None:
         assert _live_values() == before
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("label", [3, None, b"x"])
+def test_label_must_be_a_string(label) -> None:
+    """A label that is not a str is refused with its type (graphs and explain print labels)."""
+    with pytest.raises(TypeError, match=type(label).__name__):
+        Value(1.0, label=label)
