@@ -144,16 +144,16 @@ def _grad(args: argparse.Namespace) -> int:
     expr, point = _formula(args)
     inputs, output = _evaluate(expr, point)
     output.backward()
-    print(f"f = {_number(output.data)}")
+    print(f"f = {_ten_digits(output.data)}")
     for x in inputs:
-        print(f"df/d{x.label} = {_number(x.grad)}")
+        print(f"df/d{x.label} = {_ten_digits(x.grad)}")
     if args.order == 2:
         names = expr.variables
         matrix = hessian(expr)(*(point[name] for name in names))
         for i, first in enumerate(names):
             for j in range(i, len(names)):
                 by = f"d{first}2" if i == j else f"d{first}d{names[j]}"
-                print(f"d2f/{by} = {_number(matrix[i][j])}")
+                print(f"d2f/{by} = {_ten_digits(matrix[i][j])}")
     return 0
 
 
@@ -275,6 +275,6 @@ def _demos() -> dict[str, str]:
     return found
 
 
-def _number(x: float) -> str:
-    """A result with 10 significant digits."""
+def _ten_digits(x: float) -> str:
+    """`x` printed with 10 significant digits, as the commands show results."""
     return f"{x:.10g}"

@@ -7,6 +7,10 @@ numbers or on Values, so one parsed formula serves `grad`, `hessian`, `gradcheck
 
 A walrus names a sub-expression, `(h := x*y) + sin(h)`: the node gets the label `h`, so
 graphs and `explain` show it, and later uses of `h` reuse that very node.
+
+Nesting is limited to MAX_DEPTH levels: brackets, calls, signs and right operands each nest
+(`-(-x)`, `exp(exp(x))`, `x**x**x` = `x**(x**x)`), while a left-to-right chain such as
+`a + b - c + d` stays at one level, so long sums are fine up to the length limit.
 """
 
 from __future__ import annotations
@@ -105,38 +109,59 @@ def parse(source: str) -> Expression:
         raise ExpressionError(
             f"expression is {len(source):,} characters long; the limit is {MAX_LENGTH:,}"
         )
-    text = source.strip()
-    if not text:
+    where = _Source(source)
+    if not where.text:
         raise ExpressionError("expression is empty")
-    # Python's own parser recurses on nesting and can crash on very deep input: measure first.
-    depth = _bracket_depth(text)
+    # Python's own parser recurses on brackets and gives up past 200: count them first.
+    depth = _bracket_depth(where.text)
     if depth > MAX_DEPTH:
         raise ExpressionError(
             f"expression is nested {depth} brackets deep; the limit is {MAX_DEPTH}"
         )
-    indent = len(source) - len(source.lstrip())
     try:
-        tree = ast.parse(text, mode="eval")
+        tree = ast.parse(where.text, mode="eval")
     except SyntaxError as error:
         raise ExpressionError(
-            f"syntax error at {_where(error, text, indent)}: {error.msg}"
+            f"syntax error at {where.syntax_error_position(error)}: {error.msg}"
         ) from None
-    except (RecursionError, MemoryError):
+    except (RecursionError, MemoryError):  # how Python's parser gives up on a very deep tree
         raise ExpressionError(
-            "expression chains too many operators for Python's parser; split it up"
+            f"expression is too deep to parse: the limit is {MAX_DEPTH} levels of nesting, "
+            "and a few thousand operators in one chain"
         ) from None
     except ValueError as error:  # e.g. a null byte
         raise ExpressionError(f"expression cannot be parsed: {error}") from None
-    return _compile(source, tree.body, indent)
+    return _compile(tree.body, where)
 
 
-def _where(error: SyntaxError, text: str, indent: int) -> str:
-    """Where a syntax error is, as a column of the original source (or a line and column)."""
-    if not error.offset:  # the input ended too early
-        return f"column {len(text) + indent + 1} (the end)"
-    if error.lineno and error.lineno > 1:
-        return f"line {error.lineno}, column {error.offset}"
-    return f"column {error.offset + indent}"
+class _Source:
+    """The formula as parsed (stripped) and its indent: what error messages point into."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.text = source.strip()
+        self.indent = len(source) - len(source.lstrip())
+
+    def syntax_error_position(self, error: SyntaxError) -> str:
+        """Where a syntax error is, as a column of the original source (or a line and column)."""
+        if not error.offset:  # the input ended too early
+            return f"column {len(self.text) + self.indent + 1} (the end)"
+        if error.lineno and error.lineno > 1:
+            return f"line {error.lineno}, column {error.offset}"
+        return f"column {error.offset + self.indent}"
+
+    def error(self, message: str, node: ast.expr) -> ExpressionError:
+        """An ExpressionError saying `message` at the node's column (1-based, in the original)."""
+        return ExpressionError(f"{message} (at column {node.col_offset + 1 + self.indent})")
+
+    def quote(self, node: ast.expr) -> str:
+        """The node's source text on one line, shortened past 60 characters.
+
+        Sliced from the text rather than rebuilt with `ast.unparse`, which recurses and would
+        fail on a long chain of operators.
+        """
+        text = " ".join((ast.get_source_segment(self.text, node) or "").split())
+        return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _bracket_depth(text: str) -> int:
@@ -151,31 +176,29 @@ def _bracket_depth(text: str) -> int:
     return deepest
 
 
-def _compile(source: str, body: ast.expr, indent: int) -> Expression:
+def _compile(body: ast.expr, where: _Source) -> Expression:
     """Turn a checked tree into a postfix program, in Python's left-to-right evaluation order."""
     variables: dict[str, int] = {}  # name -> position among the arguments
     named: set[str] = set()
     program: list[Step] = []
-    for node in _postorder(body, indent):
+    for node in _postorder(body, where):
         if isinstance(node, ast.Constant):
-            program.append(("number", _number(node, indent)))
+            program.append(("number", _literal_float(node, where)))
         elif isinstance(node, ast.Name):
             if node.id in named:
                 program.append(("load", node.id))
             elif node.id in CONSTANTS:
                 program.append(("number", CONSTANTS[node.id]))
             elif node.id in FUNCTIONS:
-                raise _error(f"{node.id} is a function: call it, as in {node.id}(x)", node, indent)
+                raise where.error(f"{node.id} is a function: call it, as in {node.id}(x)", node)
             else:
                 program.append(("input", variables.setdefault(node.id, len(variables))))
         elif isinstance(node, ast.NamedExpr):
             name = node.target.id
             if name in FUNCTIONS or name in CONSTANTS:
-                raise _error(f"cannot assign to {name}, it is a built-in name", node, indent)
+                raise where.error(f"cannot assign to {name}, it is a built-in name", node)
             if name in variables or name in named:
-                raise _error(
-                    f"{name} already has a meaning here; := cannot rebind it", node, indent
-                )
+                raise where.error(f"{name} already has a meaning here; := cannot rebind it", node)
             named.add(name)
             program.append(("store", name))
         elif isinstance(node, ast.BinOp):
@@ -186,73 +209,79 @@ def _compile(source: str, body: ast.expr, indent: int) -> Expression:
         elif isinstance(node, ast.Call):
             assert isinstance(node.func, ast.Name)  # checked by _call_arguments
             program.append(("apply", FUNCTIONS[node.func.id]))
-    return Expression(source, tuple(variables), program)
+    return Expression(where.source, tuple(variables), program)
 
 
-def _postorder(body: ast.expr, indent: int) -> Iterator[ast.expr]:
+def _postorder(body: ast.expr, where: _Source) -> Iterator[ast.expr]:
     """The nodes under `body`, children first and left to right, each checked on the way in.
 
-    Iterative, so a long chain of operators (a deep tree) needs no recursion.
+    Iterative, so a long chain of operators (a deep tree) needs no recursion. Each node's
+    nesting depth is checked too: one more than its parent's, except for the left operand of
+    a binary operator, which continues its operator's chain (`a + b - c` is not nesting).
     """
-    stack: list[tuple[ast.expr, bool]] = [(body, False)]
+    stack: list[tuple[ast.expr, int, bool]] = [(body, 0, False)]
     while stack:
-        node, children_done = stack.pop()
+        node, depth, children_done = stack.pop()
         if children_done:
             yield node
             continue
-        stack.append((node, True))
-        stack.extend((child, False) for child in reversed(_children(node, indent)))
+        if depth > MAX_DEPTH:
+            raise where.error(f"expression is nested deeper than the limit of {MAX_DEPTH}", node)
+        stack.append((node, depth, True))
+        for child in reversed(_children(node, where)):
+            chained = isinstance(node, ast.BinOp) and child is node.left
+            stack.append((child, depth if chained else depth + 1, False))
 
 
-def _children(node: ast.expr, indent: int) -> list[ast.expr]:
+def _children(node: ast.expr, where: _Source) -> list[ast.expr]:
     """The operands of an allowed node; ExpressionError naming anything else."""
     if isinstance(node, (ast.Constant, ast.Name)):
         return []
     if isinstance(node, ast.BinOp):
         if type(node.op) not in BINARY:
-            raise _error(f"operator {_op_symbol(node.op)} is not supported", node, indent)
+            raise where.error(f"operator {_op_symbol(node.op)} is not supported", node)
         return [node.left, node.right]
     if isinstance(node, ast.UnaryOp):
         if not isinstance(node.op, (ast.USub, ast.UAdd)):
-            raise _error(f"operator {_op_symbol(node.op)} is not supported", node, indent)
+            raise where.error(f"operator {_op_symbol(node.op)} is not supported", node)
         return [node.operand]
     if isinstance(node, ast.NamedExpr):
         return [node.value]
     if isinstance(node, ast.Call):
-        return _call_arguments(node, indent)
+        return _call_arguments(node, where)
     if isinstance(node, ast.Attribute):
-        raise _error(f"attributes are not allowed: {ast.unparse(node)}", node, indent)
-    raise _error(f"{_describe(node)} is not allowed", node, indent)
+        raise where.error(f"attributes are not allowed: {where.quote(node)}", node)
+    raise where.error(f"{_describe(node)} is not allowed", node)
 
 
-def _call_arguments(node: ast.Call, indent: int) -> list[ast.expr]:
+def _call_arguments(node: ast.Call, where: _Source) -> list[ast.expr]:
     """The one argument of a call to a known function."""
     if not isinstance(node.func, ast.Name):
-        called = ast.unparse(node.func)
-        raise _error(
-            f"only the functions {', '.join(FUNCTIONS)} can be called, not {called}", node, indent
+        called = where.quote(node.func)
+        raise where.error(
+            f"only the functions {', '.join(FUNCTIONS)} can be called, not {called}", node
         )
     name = node.func.id
     if name not in FUNCTIONS:
-        raise _error(
-            f"unknown function {name}; the functions are {', '.join(FUNCTIONS)}", node, indent
+        raise where.error(
+            f"unknown function {name}; the functions are {', '.join(FUNCTIONS)}", node
         )
     if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
-        raise _error(f"{name} takes exactly one argument", node, indent)
+        raise where.error(f"{name} takes exactly one argument", node)
     return [node.args[0]]
 
 
-def _number(node: ast.Constant, indent: int) -> float:
-    """A literal as a float: ints and floats only."""
+def _literal_float(node: ast.Constant, where: _Source) -> float:
+    """A number literal as a float; ExpressionError for any other literal or a non-finite one."""
     value = node.value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _error(f"{value!r} is not a real number", node, indent)
+        raise where.error(f"{value!r} is not a real number", node)
     try:
         number = float(value)
     except OverflowError:  # an int literal beyond the float range
         number = math.inf
     if not math.isfinite(number):
-        raise _error("number is too large for a float", node, indent)
+        raise where.error("number is too large for a float", node)
     return number
 
 
@@ -287,8 +316,3 @@ def _describe(node: ast.expr) -> str:
         if isinstance(node, kind):
             return text
     return f"{type(node).__name__} syntax"
-
-
-def _error(message: str, node: ast.expr, indent: int) -> ExpressionError:
-    """An ExpressionError saying `message` at the node's column (1-based, in the original)."""
-    return ExpressionError(f"{message} (at column {node.col_offset + 1 + indent})")

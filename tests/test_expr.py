@@ -114,8 +114,14 @@ def test_long_flat_sums_work_without_recursion() -> None:
         ("", "expression is empty"),
         ("(" * (MAX_DEPTH + 1) + "x" + ")" * (MAX_DEPTH + 1), "nested 101 brackets deep"),
         ("x" * (MAX_LENGTH + 1), "10,001 characters long; the limit is 10,000"),
-        ("-" * 5000 + "x", "too many operators"),
-        ("+".join(["x"] * 4000), "too many operators"),
+        ("-" * (MAX_DEPTH + 1) + "x", r"nested deeper than the limit of 100 \(at column 102\)"),
+        ("**".join(["x"] * (MAX_DEPTH + 2)), "nested deeper than the limit of 100"),
+        ("exp(-" * 51 + "x" + ")" * 51, "nested deeper than the limit of 100"),
+        ("-" * 5000 + "x", "too deep to parse: the limit is 100 levels of nesting"),
+        ("**".join(["x"] * 3333), "too deep to parse: the limit is 100 levels of nesting"),
+        ("+".join(["x"] * 4000), "too deep to parse"),
+        ("(" + "+".join(["x"] * 2000) + ").real", r"allowed: \(x\+x\+x[+x]*\.\.\. \(at column 1\)"),
+        ("(x +\n y).real", r"attributes are not allowed: \(x \+ y\).real"),
     ],
 )
 def test_refused_input_says_what_and_where(source: str, message: str) -> None:
@@ -125,5 +131,14 @@ def test_refused_input_says_what_and_where(source: str, message: str) -> None:
 
 
 def test_depth_limit_itself_is_allowed() -> None:
-    """Exactly MAX_DEPTH nested brackets are fine."""
+    """Exactly MAX_DEPTH nested brackets, signs, calls or powers are fine."""
     assert parse("(" * MAX_DEPTH + "x" + ")" * MAX_DEPTH)(3.0) == 3.0
+    assert parse("-" * MAX_DEPTH + "x")(3.0) == 3.0
+    assert parse("abs(" * MAX_DEPTH + "x" + ")" * MAX_DEPTH)(-3.0) == 3.0
+    assert parse("**".join(["x"] * (MAX_DEPTH + 1)))(1.0) == 1.0
+
+
+def test_a_chain_of_operators_is_not_nesting() -> None:
+    """`a - b + c ...` continues one level: 1,000 terms after 99 brackets still parse."""
+    chain = "+".join(["x"] * 500) + "-" + "-".join(["x"] * 500)
+    assert parse("(" * 99 + chain + ")" * 99)(1.0) == 0.0
