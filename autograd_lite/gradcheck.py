@@ -53,6 +53,11 @@ def gradcheck(
             The message lists, per input (per pair of inputs for the second order), the
             analytic and the numeric value and their difference, each on its own line.
 
+    To tell a kink from strong curvature, an input whose one-sided slopes at ``x - eps`` and
+    ``x + eps`` differ by much more than the tolerances is evaluated twice more, at
+    ``x - 2 * eps`` and ``x + 2 * eps``; when one of those is outside the function's domain
+    (``log`` within ``2 * eps`` of 0), that input gets no kink verdict, only the comparison.
+
     .. note::
         Central differences are exact up to about ``eps**2 * |f'''|`` plus rounding of about
         ``1e-16 * |f| / eps``: with the defaults, roughly 1e-10 for functions of moderate size.
@@ -116,13 +121,18 @@ def _compare(
     lines: list[str] = []
     problems: set[str] = set()
     for j, x in enumerate(xs):
-        steps = (eps, -eps, 2 * eps, -2 * eps)
-        plus, minus, plus2, minus2 = (fn(_moved(xs, j, step)) for step in steps)
+        plus, minus = fn(_moved(xs, j, eps)), fn(_moved(xs, j, -eps))
+        slopes = [((at[i] - minus[i]) / eps, (plus[i] - at[i]) / eps) for i in range(len(at))]
+        apart = any(_slopes_apart(left, right, tolerances) for left, right in slopes)
+        wide = _two_steps_away(fn, xs, j, eps) if apart else None
         for i, wanted in enumerate(analytic[j]):
             numeric = (plus[i] - minus[i]) / (2 * eps)
-            left, right = (at[i] - minus[i]) / eps, (plus[i] - at[i]) / eps
-            wide_gap = (plus2[i] - at[i]) / (2 * eps) - (at[i] - minus2[i]) / (2 * eps)
-            kink = _kink(right - left, wide_gap, left, right, tolerances)
+            left, right = slopes[i]
+            kink = False
+            if wide is not None:
+                plus2, minus2 = wide
+                wide_gap = (plus2[i] - at[i]) / (2 * eps) - (at[i] - minus2[i]) / (2 * eps)
+                kink = _kink(left, right, wide_gap, tolerances)
             verdict = "ok"
             if kink:
                 problems.add("a derivative does not exist at this point")
@@ -151,12 +161,28 @@ def _moved(xs: list[float], j: int, step: float) -> list[float]:
     return moved
 
 
-def _kink(gap: float, wide_gap: float, left: float, right: float, tolerances: _Tolerances) -> bool:
-    """Whether one-sided slopes that differ by `gap` (step eps) and `wide_gap` (2 eps) mean a kink.
+def _two_steps_away(
+    fn: Callable[[list[float]], list[float]], xs: list[float], j: int, eps: float
+) -> tuple[list[float], list[float]] | None:
+    """`fn` with input `j` moved by 2 eps and by -2 eps; None when either is outside its domain."""
+    try:
+        return fn(_moved(xs, j, 2 * eps)), fn(_moved(xs, j, -2 * eps))
+    except (ValueError, ArithmeticError):  # e.g. log(x - 2 eps) for 0 < x < 2 eps
+        return None
+
+
+def _slopes_apart(left: float, right: float, tolerances: _Tolerances) -> bool:
+    """Whether the one-sided slopes differ by well beyond the tolerance: a kink, or curvature."""
+    scale = tolerances.atol + tolerances.rtol * max(abs(left), abs(right))
+    return abs(right - left) > 10 * scale
+
+
+def _kink(left: float, right: float, wide_gap: float, tolerances: _Tolerances) -> bool:
+    """Whether one-sided slopes `left`, `right` (step eps) and their gap at step 2 eps mean a kink.
 
     On a smooth function the gap is eps * f'' + O(eps**3): it doubles (or more) with the step.
     At a kink it is the jump of the slope, whatever the step. A gap well beyond the tolerance
     that stays put when the step doubles is a kink.
     """
-    scale = tolerances.atol + tolerances.rtol * max(abs(left), abs(right))
-    return abs(gap) > 10 * scale and abs(wide_gap - gap) < abs(gap) / 2
+    gap = right - left
+    return _slopes_apart(left, right, tolerances) and abs(wide_gap - gap) < abs(gap) / 2

@@ -129,6 +129,25 @@ def test_away_from_the_kink_passes():
     assert gradcheck(lambda x: relu(x) + abs(x), [-1e-3], order=2) is True
 
 
+def test_kink_check_stays_inside_the_domain():
+    """log 1.5*eps above 0: x - 2 eps is outside, so only the ±eps comparison decides."""
+    assert gradcheck(log, [1.5e-6], rtol=0.3) is True
+    with pytest.raises(GradcheckError, match=r"input 0 = 1\.5e-06: MISMATCH"):
+        gradcheck(log, [1.5e-6])
+
+
+def test_smooth_inputs_take_no_extra_steps():
+    """Where the one-sided slopes agree, f runs only at x (twice) and at x ± eps."""
+    points = []
+
+    def f(x):
+        points.append(x.data if isinstance(x, Value) else x)
+        return x * x
+
+    assert gradcheck(f, [1.0]) is True
+    assert sorted(points) == [1.0 - 1e-6, 1.0, 1.0, 1.0 + 1e-6]
+
+
 def test_sharp_but_smooth_is_not_a_kink():
     """A steep parabola at its minimum has very different one-sided slopes, yet is smooth."""
     assert gradcheck(lambda x: 1000 * x * x, [0.0], order=2) is True
