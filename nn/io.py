@@ -14,7 +14,8 @@ import math
 import numbers
 import os
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeGuard
 
 FORMAT = "autograd-lite-model"
 VERSION = 1
@@ -55,36 +56,35 @@ def write_model(path: StrPath, architecture: Architecture, state: dict[str, floa
 def read_model(path: StrPath) -> tuple[Architecture, dict[str, float]]:
     """The architecture and parameters a model file holds, or ValueError saying what is wrong.
 
-    Checks the format name and version, that the architecture is an object with a "type", and
-    that the parameters map names to finite numbers. Whether they fit a given model is for the
-    caller to check. A missing file raises the usual OSError.
+    Checks the format name and version, the architecture's fields and their types (strictly:
+    `2.0` or `true` is not a size), and that the parameters map names to finite numbers. Whether
+    they fit a given model is for the caller to check. This is the one check both `Module.load`
+    and `nn.load` go through. A file that cannot be read (missing, a directory, no permission)
+    raises the usual OSError, as `open()` does.
     """
+    where = repr(os.fspath(path))
     with open(path, "rb") as file:
         raw = file.read()
     try:
         document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(
-            f"{os.fspath(path)!r} is not a model file (invalid JSON: {error})"
-        ) from None
+    except RecursionError:
+        raise ValueError(f"{where} is not a model file (JSON nested too deeply to read)") from None
+    except ValueError as error:  # bad UTF-8, bad JSON, or an integer of over 4300 digits
+        raise ValueError(f"{where} is not a model file (invalid JSON: {error})") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise ValueError(f"{os.fspath(path)!r} is not a model file (no format {FORMAT!r})")
+        raise ValueError(f"{where} is not a model file (no format {FORMAT!r})")
     version = document.get("version")
-    if version != VERSION or isinstance(version, bool):
+    if not _is_int(version) or version != VERSION:
         raise ValueError(
-            f"{os.fspath(path)!r} has model file version {version!r}; this version reads {VERSION}"
+            f"{where} has model file version {_show(version)}; this version reads {VERSION}"
         )
-    architecture = document.get("architecture")
-    if not isinstance(architecture, dict) or not isinstance(architecture.get("type"), str):
-        raise ValueError(
-            f"{os.fspath(path)!r} has no valid architecture (need an object with a 'type'), "
-            f"got {architecture!r}"
-        )
+    try:
+        architecture = _check_architecture(document.get("architecture"))
+    except ValueError as error:
+        raise ValueError(f"{where} has an invalid architecture: {error}") from None
     parameters = document.get("parameters")
     if not isinstance(parameters, dict):
-        raise ValueError(
-            f"{os.fspath(path)!r} has no parameters object, got {type(parameters).__name__}"
-        )
+        raise ValueError(f"{where} has no parameters object, got {_show(parameters)}")
     return architecture, check_state(parameters)
 
 
@@ -93,10 +93,88 @@ def check_state(state: dict[Any, Any]) -> dict[str, float]:
     checked: dict[str, float] = {}
     for name, number in state.items():
         if not isinstance(name, str):
-            raise ValueError(f"parameter names must be strings, got {name!r}")
+            raise ValueError(f"parameter names must be strings, got {_show(name)}")
         if isinstance(number, bool) or not isinstance(number, numbers.Real):
-            raise ValueError(f"parameter {name!r} is {number!r}, not a number")
-        if not math.isfinite(number):
-            raise ValueError(f"parameter {name!r} is {number!r}, not a finite number")
-        checked[name] = float(number)
+            raise ValueError(f"parameter {name!r} is {_show(number)}, not a number")
+        try:
+            value = float(number)
+        except OverflowError:  # a JSON integer such as 10**400
+            raise ValueError(
+                f"parameter {name!r} is {_show(number)}, too large for a float"
+            ) from None
+        if not math.isfinite(value):
+            raise ValueError(f"parameter {name!r} is {value!r}, not a finite number")
+        checked[name] = value
     return checked
+
+
+def _check_size(value: object, name: str) -> None:
+    """ValueError unless `value` is a positive int (a layer can't have 2.0 or `true` neurons)."""
+    if not _is_int(value) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {_show(value)}")
+
+
+def _check_sizes(value: object, name: str) -> None:
+    """ValueError unless `value` is a non-empty list of positive ints."""
+    if not isinstance(value, list) or not value:
+        raise ValueError(f"{name} must be a non-empty list of layer sizes, got {_show(value)}")
+    for size in value:
+        _check_size(size, f"each layer size in {name}")
+
+
+def _check_activation(value: object, name: str) -> None:
+    """ValueError unless `value` is a string or None.
+
+    Only the type: which names exist is for the model's constructor (in `nn.load`) or the
+    comparison with the model's own architecture (in `Module.load`) to say.
+    """
+    if not (value is None or isinstance(value, str)):
+        raise ValueError(f"{name} must be an activation name or null, got {_show(value)}")
+
+
+_FIELDS: dict[str, dict[str, Callable[[object, str], None]]] = {
+    "Neuron": {"nin": _check_size, "activation": _check_activation},
+    "Layer": {"nin": _check_size, "nout": _check_size, "activation": _check_activation},
+    "MLP": {
+        "nin": _check_size,
+        "nouts": _check_sizes,
+        "activation": _check_activation,
+        "out_activation": _check_activation,
+    },
+}
+"""Each model type a file can hold, and how to check each constructor argument it records."""
+
+
+def _check_architecture(architecture: object) -> Architecture:
+    """ValueError unless `architecture` is a known type with exactly its fields, each well typed."""
+    if not isinstance(architecture, dict):
+        raise ValueError(f"it must be an object with a 'type', got {_show(architecture)}")
+    kind = architecture.get("type")
+    if not isinstance(kind, str) or kind not in _FIELDS:
+        raise ValueError(f"unknown model type {_show(kind)}; known types are {', '.join(_FIELDS)}")
+    checks = _FIELDS[kind]
+    if set(architecture) != {"type", *checks}:
+        raise ValueError(
+            f"{kind} architectures have exactly the fields type, {', '.join(checks)};"
+            f" got {_show(', '.join(sorted(architecture)))}"
+        )
+    for name, check in checks.items():
+        check(architecture[name], name)
+    return architecture
+
+
+def _is_int(value: object) -> TypeGuard[int]:
+    """Whether `value` is a JSON integer: an int, but not a bool (which Python counts as one)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _show(value: object) -> str:
+    """`value` for an error message, kept short.
+
+    Lists and objects from a file are shown by length, never by repr, which fails on nesting
+    deeper than the recursion limit.
+    """
+    if isinstance(value, (list, dict)):
+        return f"a {type(value).__name__} of length {len(value)}"
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:40]}... ({len(text)} characters)"

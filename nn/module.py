@@ -71,7 +71,9 @@ class Module(abc.ABC):
     def load(self, path: StrPath) -> None:
         """Set this model's parameters from a file saved from a model of the same architecture.
 
-        A truncated, corrupt or mismatched file raises ValueError and changes nothing.
+        A truncated, corrupt or mismatched file raises ValueError and changes nothing; a file
+        that cannot be read (missing, a directory) raises OSError. `read_model` checks the
+        file as for `nn.load`, types strictly, so the comparison below can't match `2.0` to `2`.
         """
         architecture, state = read_model(path)
         if architecture != self.architecture():

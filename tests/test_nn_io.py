@@ -115,12 +115,17 @@ def _truncate(path: Path) -> None:
     path.write_text(text[: len(text) // 2], encoding="utf-8")
 
 
-def _nan(path: Path) -> None:
-    text = path.read_text(encoding="utf-8")
-    name = '"layers.0.neurons.1.w.0": '
-    start = text.index(name) + len(name)
-    end = text.index(",", start)
-    path.write_text(text[:start] + "NaN" + text[end:], encoding="utf-8")
+def _weight_as(text: str):
+    """A damage that writes the weight layers.0.neurons.1.w.0 as the raw JSON `text`."""
+
+    def damage(path: Path) -> None:
+        content = path.read_text(encoding="utf-8")
+        name = '"layers.0.neurons.1.w.0": '
+        start = content.index(name) + len(name)
+        end = content.index(",", start)
+        path.write_text(content[:start] + text + content[end:], encoding="utf-8")
+
+    return damage
 
 
 BAD_FILES = {
@@ -128,10 +133,32 @@ BAD_FILES = {
     "garbage": (lambda p: p.write_bytes(b"\x00\xff\xfe garbage \x80"), "invalid JSON"),
     "empty": (lambda p: p.write_bytes(b""), "invalid JSON"),
     "a JSON list": (lambda p: p.write_text("[1, 2, 3]"), "no format 'autograd-lite-model'"),
+    "a JSON string": (lambda p: p.write_text('"model"'), "no format 'autograd-lite-model'"),
+    "nested lists": (lambda p: p.write_text("[" * 100_000), "JSON nested too deeply to read"),
+    "nested objects": (
+        lambda p: p.write_text('{"a": ' * 100_000),
+        "JSON nested too deeply to read",
+    ),
+    "latin-1 text": (
+        lambda p: p.write_bytes('{"format": "café"}'.encode("latin-1")),
+        "invalid JSON: 'utf-8' codec can't decode byte 0xe9",
+    ),
     "wrong format": (lambda p: _edit(p, lambda d: d.update(format="keras")), "no format"),
     "wrong version": (
         lambda p: _edit(p, lambda d: d.update(version=2)),
         "model file version 2; this version reads 1",
+    ),
+    "version 1.0": (
+        lambda p: _edit(p, lambda d: d.update(version=1.0)),
+        "model file version 1.0; this version reads 1",
+    ),
+    "version true": (
+        lambda p: _edit(p, lambda d: d.update(version=True)),
+        "model file version True; this version reads 1",
+    ),
+    "version as a string": (
+        lambda p: _edit(p, lambda d: d.update(version="1")),
+        "model file version '1'; this version reads 1",
     ),
     "other architecture": (
         lambda p: nn.MLP(2, [4, 1]).save(p),
@@ -141,10 +168,24 @@ BAD_FILES = {
         lambda p: nn.MLP(2, [3, 1], activation="relu").save(p),
         "architecture",
     ),
-    "a NaN": (_nan, "parameter 'layers.0.neurons.1.w.0' is nan, not a finite number"),
+    "a NaN": (_weight_as("NaN"), "parameter 'layers.0.neurons.1.w.0' is nan, not a finite number"),
     "Infinity": (
         lambda p: _edit(p, lambda d: d["parameters"].update({"layers.1.neurons.0.b": 1e999})),
         "is inf, not a finite number",
+    ),
+    "a 401-digit integer weight": (
+        _weight_as("1" + "0" * 400),
+        "parameter 'layers.0.neurons.1.w.0' is 10000000000.* \\(401 characters\\),"
+        " too large for a float",
+    ),
+    "a 5000-digit integer weight": (_weight_as("1" * 5000), "invalid JSON: Exceeds the limit"),
+    "true as a weight": (
+        _weight_as("true"),
+        "parameter 'layers.0.neurons.1.w.0' is True, not a number",
+    ),
+    "a nested list as a weight": (
+        _weight_as("[[0.5]]"),
+        "parameter 'layers.0.neurons.1.w.0' is a list of length 1, not a number",
     ),
     "a string weight": (
         lambda p: _edit(p, lambda d: d["parameters"].update({"layers.1.neurons.0.b": "0.1"})),
@@ -161,7 +202,14 @@ BAD_FILES = {
         "missing: layers.0.neurons.0.b; unexpected: x",
     ),
     "no parameters": (lambda p: _edit(p, lambda d: d.pop("parameters")), "no parameters"),
-    "no architecture": (lambda p: _edit(p, lambda d: d.pop("architecture")), "architecture"),
+    "no architecture": (
+        lambda p: _edit(p, lambda d: d.pop("architecture")),
+        "has an invalid architecture: it must be an object with a 'type', got None",
+    ),
+    "parameters as a list": (
+        lambda p: _edit(p, lambda d: d.update(parameters=[0.5])),
+        "has no parameters object, got a list of length 1",
+    ),
 }
 
 
@@ -184,35 +232,108 @@ def test_bad_file_raises_value_error_and_leaves_the_model_unchanged(tmp_path, ki
         nn.load(path)
 
 
+ARCHITECTURE_CHANGES = [
+    ({"nin": 2.0}, "nin must be a positive int, got 2.0"),
+    ({"nin": True}, "nin must be a positive int, got True"),
+    ({"nin": 0}, "nin must be a positive int, got 0"),
+    ({"nin": "2"}, "nin must be a positive int, got '2'"),
+    ({"nouts": [3.0, 1]}, "each layer size in nouts must be a positive int, got 3.0"),
+    ({"nouts": [3, False]}, "each layer size in nouts must be a positive int, got False"),
+    ({"nouts": "31"}, "nouts must be a non-empty list of layer sizes, got '31'"),
+    ({"nouts": []}, "nouts must be a non-empty list of layer sizes, got a list of length 0"),
+    (
+        {"nouts": {"3": 1}},
+        "nouts must be a non-empty list of layer sizes, got a dict of length 1",
+    ),
+    (
+        {"activation": ["tanh"]},
+        "activation must be an activation name or null, got a list of length 1",
+    ),
+    ({"out_activation": 0}, "out_activation must be an activation name or null, got 0"),
+    (
+        {"type": "Transformer"},
+        "unknown model type 'Transformer'; known types are Neuron, Layer, MLP",
+    ),
+    (
+        {"type": ["MLP"]},
+        "unknown model type a list of length 1; known types are Neuron, Layer, MLP",
+    ),
+    ({"type": None}, "unknown model type None; known types are Neuron, Layer, MLP"),
+    (
+        {"extra": 1},
+        "MLP architectures have exactly the fields type, nin, nouts, activation,"
+        " out_activation; got 'activation, extra, nin, nouts, out_activation, type'",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    ARCHITECTURE_CHANGES,
+    ids=[repr(change) for change, _ in ARCHITECTURE_CHANGES],
+)
+def test_both_loaders_refuse_the_same_architectures_leaving_the_model_unchanged(
+    tmp_path, change, message
+) -> None:
+    """Module.load and nn.load share one strict check: same file, same ValueError, no change."""
+    path = _saved(tmp_path)
+    _edit(path, lambda d: d["architecture"].update(change))
+    model = nn.MLP(2, [3, 1], seed=7)
+    before = model.state_dict()
+    with pytest.raises(ValueError, match="has an invalid architecture: ") as into_model:
+        model.load(path)
+    assert model.state_dict() == before
+    with pytest.raises(ValueError, match="has an invalid architecture: ") as rebuilt:
+        nn.load(path)
+    assert str(into_model.value) == str(rebuilt.value)
+    assert str(rebuilt.value).endswith(message)
+
+
 @pytest.mark.parametrize(
     ("architecture", "message"),
     [
-        ({"type": "Transformer", "nin": 2}, "unknown model type 'Transformer'"),
-        ({"type": "MLP", "nin": 2, "nouts": [10**9], "activation": None}, "exactly"),
         (
             {"type": "MLP", "nin": 2, "nouts": [10**9], "activation": None, "out_activation": None},
             "it has 3000000000 parameters, the file holds 13",
         ),
-        (
-            {"type": "MLP", "nin": 2, "nouts": "31", "activation": None, "out_activation": None},
-            "nouts must be a non-empty list",
-        ),
-        ({"type": "Layer", "nin": 2.0, "nout": 1, "activation": None}, "nin must be a positive"),
         ({"type": "Layer", "nin": 12, "nout": 1, "activation": "swish"}, "unknown activation"),
-        ({"type": "Neuron", "nin": 12, "activation": ["tanh"]}, "unknown activation"),
+        ({"type": "Neuron", "nin": 12, "activation": "swish"}, "unknown activation"),
     ],
 )
-def test_nn_load_refuses_invalid_architectures_before_building(
+def test_nn_load_refuses_architectures_that_do_not_fit_before_building(
     tmp_path, architecture, message
 ) -> None:
-    """Unknown types, wrong fields, sizes that do not fit the parameters are ValueErrors."""
+    """Well-typed architectures whose size or activation does not fit are ValueErrors too."""
     path = _saved(tmp_path)
     _edit(path, lambda d: d.update(architecture=architecture))
     with pytest.raises(ValueError, match=message):
         nn.load(path)
 
 
-def test_a_missing_file_raises_file_not_found(tmp_path) -> None:
-    """No file is an OSError, as for open(), not a ValueError about its contents."""
-    with pytest.raises(FileNotFoundError):
-        nn.load(tmp_path / "absent.json")
+@pytest.mark.parametrize(
+    "bad",
+    [True, 10**400, [0.5], "0.5", float("inf")],
+    ids=["True", "10**400", "list", "str", "inf"],
+)
+def test_load_state_dict_refuses_values_that_are_not_finite_floats(bad) -> None:
+    """The file's number check guards load_state_dict too: bools, huge ints, lists are refused."""
+    model = nn.Neuron(2, seed=1)
+    before = model.state_dict()
+    with pytest.raises(ValueError, match="parameter 'b' is "):
+        model.load_state_dict({**before, "b": bad})
+    assert model.state_dict() == before
+
+
+@pytest.mark.parametrize(
+    ("where", "error"),
+    [("absent.json", FileNotFoundError), (".", IsADirectoryError if os.name != "nt" else OSError)],
+)
+def test_a_file_that_cannot_be_read_raises_os_error(tmp_path, where, error) -> None:
+    """No file, or a folder, is an OSError as for open(), not a ValueError about contents."""
+    model = nn.MLP(2, [3, 1], seed=7)
+    before = model.state_dict()
+    with pytest.raises(error):
+        model.load(tmp_path / where)
+    assert model.state_dict() == before
+    with pytest.raises(error):
+        nn.load(tmp_path / where)
