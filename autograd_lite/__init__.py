@@ -8,7 +8,7 @@
 3.583853
 """
 
-from autograd_lite.compile import compile
+from autograd_lite.compiling import compile
 from autograd_lite.explain import explain
 from autograd_lite.functional import grad, gradients, hessian, value_and_grad
 from autograd_lite.gradcheck import GradcheckError, gradcheck

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import gc
+import importlib
+import linecache
 import math
+import traceback
+import weakref
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -82,7 +87,8 @@ def test_generated_source_calls_the_rules_own_functions() -> None:
     assert h(0.5, 2.0) == _engine(lambda x, y: (x * y).tanh(), 0.5, 2.0)
     assert h.source.startswith("def compiled(a0, a1):\n")
     assert "v2 = f0(a0, a1)" in h.source
-    assert "= p1(v2, v3)" in h.source
+    assert "g2 = g3 * p1(v2, v3)[0]" in h.source  # one partial used: no variable for it
+    assert "d2_0, d2_1, = p0(a0, a1, v2)" in h.source
     assert "for " not in h.source
     assert "if " not in h.source
 
@@ -189,3 +195,48 @@ def test_bad_argument_on_the_first_call_names_its_type() -> None:
     """The trace makes Values of the arguments, so a string is refused there."""
     with pytest.raises(TypeError, match="str"):
         compile(lambda x: x * 2)("1")  # type: ignore[arg-type]
+
+
+def test_unused_partials_are_not_named() -> None:
+    """A constant parent's partial is unpacked into `_`; a lone needed partial is indexed."""
+    h = compile(lambda x, y: ag.sum([x * y, y, 1.0]) * 3.0)
+    assert h(2.0, 5.0) == (48.0, (15.0, 9.0))
+    assert "g4 = g6 * p0(v4, 3.0, v6)[0]\n" in h.source
+    assert "d4_0, d4_1, _, = p1(v2, a1, 1.0, v4)\n" in h.source
+
+
+def test_generated_source_lives_as_long_as_the_function() -> None:
+    """Tracebacks show generated lines via linecache; freeing the function drops the entry."""
+    h = compile(lambda x: (x - 1.0).log())
+    h(2.0)
+    filename = h._run.__code__.co_filename
+    assert linecache.getlines(filename) == h.source.splitlines(True)
+    with pytest.raises(ValueError, match="log") as caught:
+        h(0.0)
+    lines = [frame.line for frame in traceback.extract_tb(caught.value.__traceback__)]
+    assert "v3 = f1(v2)" in lines  # the generated line that called log's forward
+    del caught
+    run = weakref.ref(h._run)
+    gc.disable()  # freed by reference counting alone: no cycle through its globals
+    try:
+        del h
+        assert filename not in linecache.cache
+        assert run() is None
+    finally:
+        gc.enable()
+
+
+def test_many_compiles_leave_no_sources_behind() -> None:
+    """200 compiled functions made and dropped leave linecache as it was."""
+    before = len(linecache.cache)
+    for i in range(200):
+        compile(lambda x, i=i: x * i)(1.0)
+    assert len(linecache.cache) == before
+
+
+def test_module_and_function_have_different_names() -> None:
+    """`autograd_lite.compile` is only the function; its module is `autograd_lite.compiling`."""
+    module = importlib.import_module("autograd_lite.compiling")
+    assert ag.compile is module.compile
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("autograd_lite.compile")

@@ -9,8 +9,7 @@ then writes the graph out as one straight-line Python function over floats:
         v2 = f0(a0, a1)             # f0 is the forward of rule "*", from the rules table
         v3 = f1(v2)                 # f1 is tanh's forward
         g3 = 1.0
-        d3_0, = p1(v2, v3)          # p1 is tanh's partials: the function backward() uses
-        g2 = g3 * d3_0
+        g2 = g3 * p1(v2, v3)[0]     # p1 is tanh's partials: the function backward() uses
         d2_0, d2_1, = p0(a0, a1, v2)
         g0 = g2 * d2_0
         g1 = g2 * d2_1
@@ -25,6 +24,11 @@ The trace is fixed: `f` must not branch in Python on the data (`if x.data > 0:`)
 shape with its inputs, since later calls replay the first call's graph. Branches inside a rule
 (relu's kink, abs's sign) are fine: they run again on every call. Values that `f` reads from
 elsewhere than its arguments are constants of the trace, their data frozen at the first call.
+
+Size: the first call costs about 50 us per operation in the graph (~2 s for 40,000, ~4 s for
+80,000), four fifths of it in Python's own `compile()` of the one long generated function,
+which grows a little faster than linearly. Compiling pays off for graphs of up to some tens of
+thousands of operations evaluated many times, not for one huge graph evaluated a few times.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import builtins
 import itertools
 import linecache
 import math
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -70,6 +75,7 @@ class CompiledFunction:
         run = self._run
         if run is None:
             self.source, run = _generate(self.__name__, _trace(self.f, args))
+            _show_in_tracebacks(self, run.__code__.co_filename, self.source)
             self._run = run
         if _FLOAT.issuperset(map(type, args)):  # one pass in C: the rules get floats
             return run(*args)
@@ -126,7 +132,8 @@ def _generate(name: str, trace: _Trace) -> tuple[str, Callable[..., Result]]:
     Forward: one line per operation, calling its rule's forward function. Reverse: from the
     output back, each node's partials (its rule's own function) times its gradient go to the
     parents that lead to an argument; the first share assigns, later ones add. Constants, and
-    nodes no argument reaches, get no gradient.
+    nodes no argument reaches, get no gradient. Python's `compile()` of this one long function
+    is most of the cost, so each line is kept short: a partial used once is indexed inline.
     """
     number = {leaf: i for i, leaf in enumerate(trace.inputs)}  # also the arguments f never uses
     for node in trace.order:
@@ -163,14 +170,19 @@ def _generate(name: str, trace: _Trace) -> tuple[str, Callable[..., Result]]:
             continue
         n = number[node]
         k = functions[node._rule]  # type: ignore[index]  # a node with parents has a rule
-        partials = [f"d{n}_{j}" for j in range(len(node.parents))]
         inputs = ", ".join([*(names[parent] for parent in node.parents), names[node]])
-        reverse.append(f"{', '.join(partials)}, = p{k}({inputs})")
-        for parent, partial in zip(node.parents, partials):
-            if parent in depends:
-                operator = "+=" if parent in started else "="
-                reverse.append(f"g{number[parent]} {operator} g{n} * {partial}")
-                started.add(parent)
+        needed = [j for j, parent in enumerate(node.parents) if parent in depends]
+        if len(needed) == 1:  # one partial used: index the call, no variables to compile
+            partials = {needed[0]: f"p{k}({inputs})[{needed[0]}]"}
+        else:
+            partials = {j: f"d{n}_{j}" for j in needed}
+            unpacked = ", ".join(partials.get(j, "_") for j in range(len(node.parents)))
+            reverse.append(f"{unpacked}, = p{k}({inputs})")
+        for j in needed:
+            parent = node.parents[j]
+            operator = "+=" if parent in started else "="
+            reverse.append(f"g{number[parent]} {operator} g{n} * {partials[j]}")
+            started.add(parent)
 
     grads = "".join(
         f"g{i}, " if leaf in started else "0.0, " for i, leaf in enumerate(trace.inputs)
@@ -182,10 +194,15 @@ def _generate(name: str, trace: _Trace) -> tuple[str, Callable[..., Result]]:
 
     filename = f"<autograd_lite.compile {name} #{next(_serial)}>"
     code = builtins.compile(source, filename, "exec")  # our generated code, not user text
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     exec(code, namespace)  # defines the generated function in its own namespace
-    run: Callable[..., Result] = namespace[function]
+    run: Callable[..., Result] = namespace.pop(function)  # else its globals would hold it: a cycle
     return source, run
+
+
+def _show_in_tracebacks(owner: CompiledFunction, filename: str, source: str) -> None:
+    """Give tracebacks the generated lines of `filename` until `owner` is freed."""
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    weakref.finalize(owner, linecache.cache.pop, filename, None)  # holds no reference to owner
 
 
 def _constant(data: float, name: str, namespace: dict[str, Any]) -> str:
