@@ -37,11 +37,6 @@ def no_grad() -> Iterator[None]:
         _recording.reset(token)
 
 
-def is_recording() -> bool:
-    """Whether operations made now record their parents (False inside `no_grad()`)."""
-    return _recording.get()
-
-
 def _as_float(data: object) -> float:
     """`data` as a float, or a TypeError naming its type when it is not a real number."""
     if type(data) is float:
