@@ -53,6 +53,16 @@ def write_model(path: StrPath, architecture: Architecture, state: dict[str, floa
         raise
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict, or ValueError on a repeated key (JSON would keep the last)."""
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise ValueError(f"key {key!r} appears twice")
+        seen.add(key)
+    return dict(pairs)
+
+
 def read_model(path: StrPath) -> tuple[Architecture, dict[str, float]]:
     """The architecture and parameters a model file holds, or ValueError saying what is wrong.
 
@@ -66,7 +76,7 @@ def read_model(path: StrPath) -> tuple[Architecture, dict[str, float]]:
     with open(path, "rb") as file:
         raw = file.read()
     try:
-        document = json.loads(raw.decode("utf-8"))
+        document = json.loads(raw.decode("utf-8"), object_pairs_hook=_unique_keys)
     except RecursionError:
         raise ValueError(f"{where} is not a model file (JSON nested too deeply to read)") from None
     except ValueError as error:  # bad UTF-8, bad JSON, or an integer of over 4300 digits

@@ -201,6 +201,10 @@ BAD_FILES = {
         ),
         "missing: layers.0.neurons.0.b; unexpected: x",
     ),
+    "a weight given twice": (
+        _weight_as('0.5, "layers.0.neurons.1.w.0": 0.25'),
+        "invalid JSON: key 'layers.0.neurons.1.w.0' appears twice",
+    ),
     "no parameters": (lambda p: _edit(p, lambda d: d.pop("parameters")), "no parameters"),
     "no architecture": (
         lambda p: _edit(p, lambda d: d.pop("architecture")),
