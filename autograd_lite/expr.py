@@ -152,7 +152,12 @@ class _Source:
 
     def error(self, message: str, node: ast.expr) -> ExpressionError:
         """An ExpressionError saying `message` at the node's column (1-based, in the original)."""
-        return ExpressionError(f"{message} (at column {node.col_offset + 1 + self.indent})")
+        # ast counts columns in UTF-8 bytes; people count characters (`αβ + x.real`: x is 6th).
+        line = self.text.splitlines()[node.lineno - 1].encode("utf-8")
+        column = len(line[: node.col_offset].decode("utf-8", errors="replace")) + 1
+        if node.lineno == 1:
+            column += self.indent
+        return ExpressionError(f"{message} (at column {column})")
 
     def quote(self, node: ast.expr) -> str:
         """The node's source text on one line, shortened past 60 characters.

@@ -91,6 +91,7 @@ def test_long_flat_sums_work_without_recursion() -> None:
         ("x + * y", "syntax error at column 5"),
         ("  x $ y", "syntax error at column 5"),
         ("x.real", r"attributes are not allowed: x.real \(at column 1\)"),
+        ("αβ + x.real", r"attributes are not allowed: x.real \(at column 6\)"),
         ("foo(x)", "unknown function foo"),
         ("__import__('os')", "unknown function __import__"),
         ("x.__class__", "attributes are not allowed"),
