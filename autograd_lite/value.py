@@ -289,25 +289,30 @@ def _node(data: float, parents: tuple[Value, ...], partials: tuple[Any, ...], ru
 def _binary(rule: Rule, a: Any, b: Any) -> Value:
     """`rule(a, b)` for an operator, one side a Value; NotImplemented for a non-number."""
     if type(a) is not Value:
-        if type(a) is float:
-            a = _leaf(a)
-        elif not isinstance(a, Value):
-            if not _operand(a):
-                return NotImplemented  # type: ignore[no-any-return]  # Python's protocol
-            a = _leaf(_as_float(a))
+        a = _operand_value(a)
+        if a is None:
+            return NotImplemented  # type: ignore[no-any-return]  # Python's protocol
     if type(b) is not Value:
-        if type(b) is float:
-            b = _leaf(b)
-        elif not isinstance(b, Value):
-            if not _operand(b):
-                return NotImplemented  # type: ignore[no-any-return]  # Python's protocol
-            b = _leaf(_as_float(b))
+        b = _operand_value(b)
+        if b is None:
+            return NotImplemented  # type: ignore[no-any-return]  # Python's protocol
     x = a.data
     y = b.data
     out = rule.forward(x, y)
     if _recording.get():
         return _node(out, (a, b), rule.partials(x, y, out), rule)
     return _leaf(out)
+
+
+def _operand_value(x: object) -> Value | None:
+    """An operator's other operand as a Value (a number becomes a constant leaf), else None."""
+    if type(x) is float:
+        return _leaf(x)
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, numbers.Real):
+        return _leaf(float(x))
+    return None
 
 
 def _unary(rule: Rule, a: Value) -> Value:
@@ -317,11 +322,6 @@ def _unary(rule: Rule, a: Value) -> Value:
     if _recording.get():
         return _node(out, (a,), rule.partials(x, out), rule)
     return _leaf(out)
-
-
-def _operand(other: object) -> bool:
-    """Whether an operator accepts `other`: a Value or a real number (not a bool-like str etc.)."""
-    return isinstance(other, (Value, int, float, numbers.Real))
 
 
 def as_value(x: Operand) -> Value:
