@@ -24,7 +24,7 @@ from autograd_lite.expr import Expression, parse
 from autograd_lite.functional import hessian
 from autograd_lite.gradcheck import GradcheckError, gradcheck
 from autograd_lite.graph import RendererError, draw_graph, save_graph
-from autograd_lite.value import Value
+from autograd_lite.value import Value, as_value
 
 PROG = "autograd-lite"
 EXAMPLES = """\
@@ -257,7 +257,7 @@ def _evaluate(expr: Expression, point: dict[str, float]) -> tuple[list[Value], V
     """The variables as labelled leaves and the formula computed on them (labelled f if new)."""
     inputs = [Value(point[name], label=name) for name in expr.variables]
     result = expr(*inputs)
-    output = result if isinstance(result, Value) else Value(result)
+    output = as_value(result)
     if not output.label:
         output.label = "f"
     return inputs, output

@@ -12,31 +12,20 @@ so every variant starts from micrograd's own random initial weights.
 from __future__ import annotations
 
 import itertools
-import math
 import random
 from operator import add, mul
 
 import autograd_lite as ag
 import nn
-from demos.moons import point_hinge
+from demos.moons import point_hinge, two_moons
 
 SIZES = (2, 16, 16, 1)
 ALPHA = 1e-4
 
 
-def moons(n: int = 100, noise: float = 0.1, seed: int = 1337):
-    """Two interleaving half circles as `sklearn.datasets.make_moons` draws them; labels ±1."""
-    rng = random.Random(seed)
-    outer, inner = n // 2, n - n // 2
-    angles = [math.pi * i / (outer - 1) for i in range(outer)]
-    points = [[math.cos(t), math.sin(t)] for t in angles]
-    angles = [math.pi * i / (inner - 1) for i in range(inner)]
-    points += [[1.0 - math.cos(t), 0.5 - math.sin(t)] for t in angles]
-    xs = [[a + rng.gauss(0.0, noise), b + rng.gauss(0.0, noise)] for a, b in points]
-    ys = [-1.0] * outer + [1.0] * inner
-    order = list(range(n))
-    rng.shuffle(order)
-    return [xs[i] for i in order], [ys[i] for i in order]
+def moons(n: int = 100, seed: int = 1337):
+    """The moons demo's data (`demos.moons.two_moons`, made as scikit-learn's `make_moons`)."""
+    return two_moons(n, seed=seed)
 
 
 def learning_rate(k: int) -> float:

@@ -15,7 +15,7 @@ import numbers
 from collections.abc import Callable, Sequence
 
 from autograd_lite import Value, dot, exp, log, primitive, relu, sigmoid, sum
-from autograd_lite.value import Operand
+from autograd_lite.value import Operand, as_value
 
 
 def _softplus_float(x: float) -> float:
@@ -32,7 +32,7 @@ softplus = primitive("softplus", _softplus_float, grads=(sigmoid,))
 def _values(xs: Operand | Sequence[Operand]) -> list[Value]:
     """A single prediction or a list of them, as a list of Values (numbers become constants)."""
     items = xs if isinstance(xs, Sequence) else [xs]
-    return [x if isinstance(x, Value) else Value(x) for x in items]
+    return [as_value(x) for x in items]
 
 
 def _pairs(
