@@ -9,10 +9,9 @@ then writes the graph out as one straight-line Python function over floats:
         v2 = f0(a0, a1)             # f0 is the forward of rule "*", from the rules table
         v3 = f1(v2)                 # f1 is tanh's forward
         g3 = 1.0
-        g2 = g3 * p1(v2, v3)[0]     # p1 is tanh's partials: the function backward() uses
-        d2_0, d2_1, = p0(a0, a1, v2)
-        g0 = g2 * d2_0
-        g1 = g2 * d2_1
+        g2 = g3 * p1_0(v2, v3)      # p1_0 is tanh's partial: the function backward() uses
+        g0 = g2 * p0_0(a0, a1, v2)
+        g1 = g2 * p0_1(a0, a1, v2)
         return float(v3), (g0, g1, )
 
 Every value and every local derivative comes from the rule's own `forward` and `partials`
@@ -41,8 +40,8 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd_lite.rules import Rule
-from autograd_lite.value import Value, _as_float, _recording, topological_order
+from autograd_lite.rules import Rule, as_float
+from autograd_lite.value import Value, operands, recording, topological_order
 
 Result = tuple[float, tuple[float, ...]]
 """What a compiled function returns: the value and d(value)/d(argument) for every argument."""
@@ -79,7 +78,7 @@ class CompiledFunction:
             self._run = run
         if _FLOAT.issuperset(map(type, args)):  # one pass in C: the rules get floats
             return run(*args)
-        return run(*map(_as_float, args))  # ints, numpy scalars...; TypeError for the rest
+        return run(*map(as_float, args))  # ints, numpy scalars...; TypeError for the rest
 
 
 def compile(f: Callable[..., Value]) -> CompiledFunction:
@@ -109,11 +108,8 @@ class _Trace:
 def _trace(f: Callable[..., Value], args: Sequence[float]) -> _Trace:
     """Call `f` on a fresh leaf per argument, recording even inside `no_grad()`."""
     inputs = [Value(arg, label=f"a{i}") for i, arg in enumerate(args)]
-    token = _recording.set(True)
-    try:
+    with recording():
         output = f(*inputs)
-    finally:
-        _recording.reset(token)
     if not isinstance(output, Value):
         raise TypeError(
             f"compile: {getattr(f, '__name__', f)!r} must return a Value, "
@@ -127,36 +123,47 @@ def _generate(name: str, trace: _Trace) -> tuple[str, Callable[..., Result]]:
 
     Nodes are numbered, arguments first, then in topological order. Node n's value is `a{n}`
     for an argument, `v{n}` for an operation and a literal for a constant; its gradient is
-    `g{n}`, its partials `d{n}_j`.
+    `g{n}`.
 
     Forward: one line per operation, calling its rule's forward function. Reverse: from the
-    output back, each node's partials (its rule's own function) times its gradient go to the
-    parents that lead to an argument; the first share assigns, later ones add. Constants, and
-    nodes no argument reaches, get no gradient. Python's `compile()` of this one long function
-    is most of the cost, so each line is kept short: a partial used once is indexed inline.
+    output back, each parent that leads to an argument gets the node's gradient times the
+    rule's partial toward it (`p{k}_{j}`, or `p{k}` giving all of an n-ary rule's at once,
+    then indexed); the first share assigns, later ones add. Constants, and nodes no argument
+    reaches, get no gradient.
     """
     number = {leaf: i for i, leaf in enumerate(trace.inputs)}  # also the arguments f never uses
     for node in trace.order:
         number.setdefault(node, len(number))
     names = {leaf: f"a{i}" for i, leaf in enumerate(trace.inputs)}
     namespace: dict[str, Any] = {}
-    functions: dict[Rule, int] = {}  # each rule's index k: it is called as f{k} and p{k}
+    functions: dict[Rule, int] = {}  # each rule's index k: it is called as f{k}, p{k}_{j}
     depends = set(trace.inputs)  # the nodes whose gradient matters: they reach an argument
+    spelled: dict[Value, list[str]] = {}  # each operation's inputs as the code spells them
 
     forward: list[str] = []
     for node in trace.order:
         n = number[node]
         if node in names:
             continue
-        if not node.parents:
+        rule = node.rule
+        if rule is None:
             names[node] = _constant(node.data, f"c{n}", namespace)
             continue
-        rule = node._rule
-        assert rule is not None  # a node with parents was made by a rule
-        k = functions.setdefault(rule, len(functions))
-        namespace[f"f{k}"], namespace[f"p{k}"] = rule.forward, rule.partials
+        k = functions.get(rule)
+        if k is None:
+            k = functions[rule] = len(functions)
+            namespace[f"f{k}"] = rule.forward
+            if rule.arity is None:
+                namespace[f"p{k}"] = rule.partials[0]
+            for j, partial in enumerate(rule.partials if rule.arity is not None else ()):
+                namespace[f"p{k}_{j}"] = partial
+        inputs = [
+            names[x] if isinstance(x, Value) else _constant(x, f"c{n}_{j}", namespace)
+            for j, x in enumerate(operands(node))
+        ]
+        spelled[node] = inputs
         names[node] = f"v{n}"
-        forward.append(f"v{n} = f{k}({', '.join(names[parent] for parent in node.parents)})")
+        forward.append(f"v{n} = f{k}({', '.join(inputs)})")
         if any(parent in depends for parent in node.parents):
             depends.add(node)
 
@@ -166,22 +173,17 @@ def _generate(name: str, trace: _Trace) -> tuple[str, Callable[..., Result]]:
         reverse.append(f"g{number[trace.output]} = 1.0")
         started.add(trace.output)
     for node in reversed(trace.order):
-        if node not in depends or not node.parents:
+        rule = node.rule
+        if node not in depends or rule is None:
             continue
-        n = number[node]
-        k = functions[node._rule]  # type: ignore[index]  # a node with parents has a rule
-        inputs = ", ".join([*(names[parent] for parent in node.parents), names[node]])
-        needed = [j for j, parent in enumerate(node.parents) if parent in depends]
-        if len(needed) == 1:  # one partial used: index the call, no variables to compile
-            partials = {needed[0]: f"p{k}({inputs})[{needed[0]}]"}
-        else:
-            partials = {j: f"d{n}_{j}" for j in needed}
-            unpacked = ", ".join(partials.get(j, "_") for j in range(len(node.parents)))
-            reverse.append(f"{unpacked}, = p{k}({inputs})")
-        for j in needed:
-            parent = node.parents[j]
+        n, k = number[node], functions[rule]
+        arguments = ", ".join([*spelled[node], names[node]])
+        for j, parent in enumerate(operands(node)):
+            if not isinstance(parent, Value) or parent not in depends:
+                continue
+            local = f"p{k}({arguments})[{j}]" if rule.arity is None else f"p{k}_{j}({arguments})"
             operator = "+=" if parent in started else "="
-            reverse.append(f"g{number[parent]} {operator} g{n} * {partials[j]}")
+            reverse.append(f"g{number[parent]} {operator} g{n} * {local}")
             started.add(parent)
 
     grads = "".join(

@@ -14,7 +14,7 @@ import heapq
 import itertools
 from typing import TypeAlias
 
-from autograd_lite.value import Value, topological_order
+from autograd_lite.value import Value, edges, topological_order
 
 # For each labelled node: the labelled nodes just downstream of it, each with its factor.
 Factors: TypeAlias = dict[Value, dict[Value, float]]
@@ -80,7 +80,7 @@ def _factors(order: list[Value], between: set[Value], output: Value, wrt: Value)
             downstream = {node: 1.0}
         if node is wrt:
             break
-        for parent, local in zip(node.parents, node.partials):
+        for parent, local in edges(node):
             if parent in between:
                 into = reach.setdefault(parent, {})
                 for key, factor in downstream.items():

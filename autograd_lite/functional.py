@@ -23,8 +23,8 @@ import reprlib
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import Any, Literal, overload
 
-from autograd_lite import rules as _rules
-from autograd_lite.value import Value, _recording, as_value, interior_order
+from autograd_lite import rules
+from autograd_lite.value import Value, as_value, edges, interior_order, operands, recording
 
 Adjoint = Value | float
 """A gradient in the making: a Value in the Value pass, else (or when constant) a float."""
@@ -54,7 +54,7 @@ def _float_adjoints(output: Value, seed: float) -> dict[Value, float]:
     get = adjoint.get
     for node in reversed(interior_order(output)):
         g = adjoint[node]  # complete: every consumer of `node` came before it
-        for parent, local in zip(node.parents, node.partials):
+        for parent, local in edges(node):
             adjoint[parent] = get(parent, 0.0) + g * local
     return adjoint
 
@@ -83,13 +83,15 @@ def _graph_adjoints(
         adjoint = _total(shares)
         if targets is None or node in targets:
             found[node] = adjoint
-        if not node.parents:
+        rule = node.rule
+        if rule is None:
             continue  # a leaf `output`
-        rule = node._rule
-        assert rule is not None  # every node with parents was made by a rule
-        for parent, derivative in zip(node.parents, rule.partials(*node.parents, node)):
-            if relevant is None or parent in relevant:
-                share = _times(adjoint, derivative)
+        inputs = operands(node)
+        every = rule.local_derivatives(inputs, node) if rule.arity is None else None
+        for i, parent in enumerate(inputs):
+            if isinstance(parent, Value) and (relevant is None or parent in relevant):
+                local = every[i] if every is not None else rule.partials[i](*inputs, node)
+                share = _times(adjoint, local)
                 if parent in incoming:
                     incoming[parent].append(share)
                 else:
@@ -111,7 +113,7 @@ def _times(adjoint: Adjoint, derivative: Adjoint) -> Adjoint:
 
 def _total(shares: list[Adjoint]) -> Adjoint:
     """The sum of the shares a node received, as one `sum` node."""
-    return shares[0] if len(shares) == 1 else _rules.sum(shares)
+    return shares[0] if len(shares) == 1 else rules.sum(shares)
 
 
 def _number(x: Adjoint) -> float:
@@ -148,21 +150,6 @@ def gradients(
     return [_number(found.get(x, 0.0)) for x in inputs]
 
 
-def backward_with_graph(root: Value, seed: float) -> dict[Value, Value]:
-    """`root.backward(seed, create_graph=True)`: the Value pass, then `.grad` as backward sets it.
-
-    Returns every Value of the graph mapped to its gradient as a Value (the gradient of this
-    pass alone); leaves accumulate the float into `.grad`, interior nodes are overwritten.
-    """
-    found = _adjoints(root, None, seed, create_graph=True)
-    for node, adjoint in found.items():
-        if node.parents:
-            node.grad = _number(adjoint)
-        else:
-            node.grad += _number(adjoint)
-    return {node: as_value(adjoint) for node, adjoint in found.items()}
-
-
 # ---------------------------------------------------------------- functions of numbers
 
 
@@ -170,11 +157,10 @@ def backward_with_graph(root: Value, seed: float) -> dict[Value, Value]:
 def _evaluating() -> Iterator[None]:
     """Inside: operations record (even under `no_grad`) and nested `grad` calls return Values."""
     depth = _depth.set(_depth.get() + 1)
-    recording = _recording.set(True)
     try:
-        yield
+        with recording():
+            yield
     finally:
-        _recording.reset(recording)
         _depth.reset(depth)
 
 
@@ -222,7 +208,7 @@ def _trace(
     for i in positions:
         x = values[i]
         if isinstance(x, Value):
-            node = _rules.sum([x])
+            node = rules.sum([x])
         elif isinstance(x, (int, float, numbers.Real)) and not isinstance(x, bool):
             node = Value(float(x))
         else:

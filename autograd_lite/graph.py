@@ -16,7 +16,7 @@ from pathlib import Path
 
 import graphviz
 
-from autograd_lite.value import Value, topological_order
+from autograd_lite.value import Value, operands, topological_order
 
 FORMATS = (".svg", ".png", ".pdf", ".dot")
 SYSTEM_HINT = "`apt-get install graphviz` (or `brew install graphviz`) for the system Graphviz"
@@ -68,7 +68,7 @@ def draw_graph(
         if not node.parents:
             continue
         op_name = f"{name}_op"
-        dot.node(op_name, graphviz.escape(node.op), **_OP_STYLE)
+        dot.node(op_name, graphviz.escape(_op_text(node)), **_OP_STYLE)
         cut = False
         for parent in node.parents:
             if parent in names:
@@ -79,6 +79,15 @@ def draw_graph(
             dot.edge("more", op_name, style="dashed")
         dot.edge(op_name, name)
     return dot
+
+
+def _op_text(node: Value) -> str:
+    """The op's name with its constant operands in place: `* 3` for x * 3, `1 -` for 1 - x."""
+    inputs = operands(node)
+    if len(inputs) != 2 or all(isinstance(x, Value) for x in inputs):
+        return node.op
+    left, right = (f"{x:.4g}" if not isinstance(x, Value) else "" for x in inputs)
+    return f"{left} {node.op} {right}".strip()
 
 
 def _nearest(root: Value, max_nodes: int) -> tuple[set[Value], int]:

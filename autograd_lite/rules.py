@@ -1,16 +1,19 @@
 """The table of differentiation rules: every operation the engine knows, in one place.
 
-Each entry is a `Rule`: a float function and a `partials(*inputs, out)` function returning the
-local derivative of the output toward each input. The partials are written with the engine's
-own operations, so the same entry serves two passes:
+This module is the bottom of the engine. It knows numbers and nothing of graphs: each entry is
+a `Rule`, a float function and, per input, a function giving the local derivative of the output
+toward that input, `partial(*inputs, out)`. The partials are written with the table's own
+functions and Python's operators, so one entry serves two passes:
 
 - called with floats (in the forward pass), they give the float local derivatives that
   `Value.backward()` multiplies along the graph: the fast first-order path;
 - called with Values, they build the derivative as a graph of its own, which can be
   differentiated again: that is how second and higher derivatives work.
 
-A rule called with plain numbers returns a float; with any Value among its arguments it
-returns a Value recording its inputs. `primitive()` makes user rules the same way.
+Calling a rule on plain numbers returns a float. When an argument is not a number, the rule
+hands itself to that argument's `__apply_rule__(rule, args)`, as a NumPy ufunc defers to an
+operand's `__array_ufunc__` (NEP 13); `Value` answers by recording a node. So the table
+needs no import of the graph above it, and `primitive()` makes user rules the same way.
 
 Choices at kinks are written down where they are made: relu'(0) = abs'(0) = 0, sqrt'(0) = inf.
 """
@@ -19,40 +22,53 @@ from __future__ import annotations
 
 import builtins
 import math
+import numbers
 import operator
 from collections.abc import Callable, Sequence
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
-from autograd_lite.value import (
-    Operand,
-    Value,
-    _as_float,
-    _leaf,
-    _node,
-    _recording,
-    _unary,
-    as_value,
-)
+if TYPE_CHECKING:  # for annotations only: this module never imports the graph above it
+    from autograd_lite.value import Value
 
-Partials = Callable[..., tuple[Any, ...]]
+Partial = Callable[..., Any]
+"""`partial(*inputs, out)`: a local derivative, a float for floats and a Value for Values."""
+
+
+def as_float(data: object) -> float:
+    """`data` as a float, or a TypeError naming its type when it is not a real number."""
+    if type(data) is float:
+        return data
+    if isinstance(data, numbers.Real):
+        return float(data)
+    raise TypeError(
+        f"Value needs a real number (int, float or numpy scalar), got {type(data).__name__}"
+    )
+
+
+def is_number(x: object) -> bool:
+    """Whether `x` is a plain real number (not a Value), the kind a rule computes on directly."""
+    return type(x) is float or isinstance(x, numbers.Real)
 
 
 class Rule:
     """A differentiable operation: `forward(*floats) -> float` and its local derivatives.
 
-    Calling a rule applies it: with plain numbers it returns `forward`'s float; with any
-    Value among the arguments it returns a new Value whose parents are the arguments
-    (numbers become constant leaves) and whose partials come from `partials(*xs, out)`,
-    a tuple with one local derivative per input.
+    `partials` holds one function per input, `partials[i](*inputs, out)` = d out / d input i.
+    A rule with `arity=None` takes any number of inputs (`sum`, `dot`); its single partial
+    function returns the local derivatives toward all of them at once.
     """
 
     def __init__(
-        self, name: str, forward: Callable[..., float], partials: Partials, arity: int | None
+        self,
+        name: str,
+        forward: Callable[..., float],
+        partials: Sequence[Partial],
+        arity: int | None = -1,
     ) -> None:
         self.name = name
         self.forward = forward
-        self.partials = partials
-        self.arity = arity  # None: any number of inputs
+        self.partials = tuple(partials)
+        self.arity = len(self.partials) if arity == -1 else arity
         self.__doc__ = forward.__doc__
 
     def __repr__(self) -> str:
@@ -61,44 +77,36 @@ class Rule:
     @overload
     def __call__(self, *args: float) -> float: ...  # type: ignore[overload-overlap]
     @overload
-    def __call__(self, *args: Operand) -> Value: ...
-    def __call__(self, *args: Operand) -> Value | float:
+    def __call__(self, *args: Value | float) -> Value: ...
+    def __call__(self, *args: Any) -> Any:
+        """Numbers in, float out; with any Value among `args`, a Value recording them."""
         if self.arity is not None and len(args) != self.arity:
             raise TypeError(f"{self.name} takes {self.arity} argument(s), got {len(args)}")
-        if self.arity == 1 and type(args[0]) is Value:
-            return _unary(self, args[0])  # an activation on a Value: the hot case, kept short
         for arg in args:
-            if isinstance(arg, Value):
-                break
-        else:
-            return self.forward(*[_as_float(arg) for arg in args])
-        # Type tests first spare Values and float constants a call each (dot of 34: 12 -> 7 us).
-        parents = tuple(
-            [
-                arg if type(arg) is Value else _leaf(arg) if type(arg) is float else as_value(arg)
-                for arg in args
-            ]
-        )
-        xs = [parent.data for parent in parents]
-        out = self.forward(*xs)
-        if not _recording.get():
-            return _leaf(out)
-        return _node(out, parents, self.partials(*xs, out), self)
+            if not is_number(arg):
+                apply = getattr(type(arg), "__apply_rule__", None)
+                if apply is None:
+                    raise TypeError(
+                        f"{self.name} needs numbers or Values, got {type(arg).__name__} {arg!r}"
+                    )
+                return apply(arg, self, args)
+        return self.forward(*[as_float(arg) for arg in args])
+
+    def local_derivatives(self, inputs: Sequence[Any], out: Any) -> Sequence[Any]:
+        """d out / d input for every input, from floats or Values (the Value pass uses this)."""
+        if self.arity is None:
+            return self.partials[0](*inputs, out)  # type: ignore[no-any-return]
+        return [partial(*inputs, out) for partial in self.partials]
 
 
-def _data(x: Operand) -> float:
-    """The number inside `x`, for the branches a partial takes (kinks, domains)."""
-    return x.data if isinstance(x, Value) else x
-
-
-def _vertical_tangent(x: Operand) -> Operand:
+def _vertical_tangent(x: Any) -> Any:
     """+inf, the slope of a vertical tangent (sqrt and x**p, 0 < p < 1, at x = 0).
 
     On Values (a derivative to be differentiated again) it is inf * (1 + 0*x): still inf, but
     its own derivative is inf * 0 = nan. The next derivative does not exist there, and nan
     says so where a constant inf would silently give 0.
     """
-    return math.inf * (1.0 + 0.0 * x) if isinstance(x, Value) else math.inf
+    return math.inf if is_number(x) else math.inf * (1.0 + 0.0 * x)
 
 
 # ---------------------------------------------------------------- arithmetic
@@ -109,26 +117,14 @@ def _add(x: float, y: float) -> float:
     return x + y
 
 
-def _add_partials(x: Operand, y: Operand, out: Operand) -> tuple[float, float]:
-    return (1.0, 1.0)
-
-
 def _sub(x: float, y: float) -> float:
     """x - y."""
     return x - y
 
 
-def _sub_partials(x: Operand, y: Operand, out: Operand) -> tuple[float, float]:
-    return (1.0, -1.0)
-
-
 def _mul(x: float, y: float) -> float:
     """x * y."""
     return x * y
-
-
-def _mul_partials(x: Operand, y: Operand, out: Operand) -> tuple[Operand, Operand]:
-    return (y, x)
 
 
 def _div(x: float, y: float) -> float:
@@ -138,17 +134,9 @@ def _div(x: float, y: float) -> float:
     return x / y
 
 
-def _div_partials(x: Operand, y: Operand, out: Operand) -> tuple[Operand, Operand]:
-    return (1.0 / y, -out / y)
-
-
 def _neg(x: float) -> float:
     """-x."""
     return -x
-
-
-def _neg_partials(x: Operand, out: Operand) -> tuple[float]:
-    return (-1.0,)
 
 
 def _pow(x: float, y: float) -> float:
@@ -164,17 +152,21 @@ def _pow(x: float, y: float) -> float:
     return result
 
 
-def _pow_partials(x: Operand, y: Operand, out: Operand) -> tuple[Operand, Operand]:
-    base, exponent = _data(x), _data(y)
-    # d/dx = y * x**(y-1); at x = 0 with 0 < y < 1 that is the vertical tangent, +inf.
+def _pow_d_base(x: Any, y: Any, out: Any) -> Any:
+    """y * x**(y-1); at x = 0 with 0 < y < 1 that is the vertical tangent, +inf."""
+    base, exponent = float(x), float(y)
     if base == 0 and exponent < 1:
-        d_base: Operand = 0.0 if exponent == 0 else _vertical_tangent(x)
-    else:
-        d_base = y * x ** (y - 1)
-    # d/dy = x**y * log(x) exists for x > 0 only; it tends to 0 as x -> 0+. For x < 0 the
-    # power is real at integer y alone, where it has no y-derivative: we hold y fixed (0).
-    d_exponent: Operand = out * log(x) if base > 0 else 0.0
-    return (d_base, d_exponent)
+        return 0.0 if exponent == 0 else _vertical_tangent(x)
+    return y * x ** (y - 1)
+
+
+def _pow_d_exponent(x: Any, y: Any, out: Any) -> Any:
+    """x**y * log(x), for x > 0 only (it tends to 0 as x -> 0+).
+
+    For x < 0 the power is real at integer y alone, where it has no y-derivative: y is held
+    fixed (0).
+    """
+    return out * log(x) if float(x) > 0 else 0.0
 
 
 # ---------------------------------------------------------------- elementary functions
@@ -188,19 +180,11 @@ def _exp(x: float) -> float:
         raise OverflowError(f"exp: exp({x!r}) is too large for a float") from None
 
 
-def _exp_partials(x: Operand, out: Operand) -> tuple[Operand]:
-    return (out,)
-
-
 def _log(x: float) -> float:
     """Natural logarithm; ValueError unless x > 0."""
     if x <= 0:
         raise ValueError(f"log: the logarithm needs a positive number, got {x!r}")
     return math.log(x)
-
-
-def _log_partials(x: Operand, out: Operand) -> tuple[Operand]:
-    return (1.0 / x,)
 
 
 def _sqrt(x: float) -> float:
@@ -210,17 +194,8 @@ def _sqrt(x: float) -> float:
     return math.sqrt(x)
 
 
-def _sqrt_partials(x: Operand, out: Operand) -> tuple[Operand]:
-    return (0.5 / out if _data(out) != 0 else _vertical_tangent(x),)
-
-
-def _tanh(x: float) -> float:
-    """Hyperbolic tangent (finite for any x)."""
-    return math.tanh(x)
-
-
-def _tanh_partials(x: Operand, out: Operand) -> tuple[Operand]:
-    return (1.0 - out * out,)
+def _sqrt_partial(x: Any, out: Any) -> Any:
+    return 0.5 / out if float(out) != 0 else _vertical_tangent(x)
 
 
 def _sigmoid(x: float) -> float:
@@ -231,46 +206,18 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
-def _sigmoid_partials(x: Operand, out: Operand) -> tuple[Operand]:
-    return (out * (1.0 - out),)
-
-
 def _relu(x: float) -> float:
     """max(x, 0); its derivative at 0 is taken as 0."""
     return x if x > 0 else 0.0
 
 
-def _relu_partials(x: Operand, out: Operand) -> tuple[float]:
-    # Whole tuple literals are constants, shared by every node: no tuple allocated per node.
-    return (1.0,) if _data(x) > 0 else (0.0,)
+def _relu_partial(x: Any, out: Any) -> float:
+    return 1.0 if float(x) > 0 else 0.0
 
 
-def _abs(x: float) -> float:
-    """|x|; its derivative at 0 is taken as 0."""
-    return math.fabs(x)
-
-
-def _abs_partials(x: Operand, out: Operand) -> tuple[float]:
-    base = _data(x)
-    return (1.0,) if base > 0 else (-1.0,) if base < 0 else (0.0,)  # shared, as relu's
-
-
-def _sin(x: float) -> float:
-    """Sine."""
-    return math.sin(x)
-
-
-def _sin_partials(x: Operand, out: Operand) -> tuple[Operand]:
-    return (cos(x),)
-
-
-def _cos(x: float) -> float:
-    """Cosine."""
-    return math.cos(x)
-
-
-def _cos_partials(x: Operand, out: Operand) -> tuple[Operand]:
-    return (-sin(x),)
+def _abs_partial(x: Any, out: Any) -> float:
+    base = float(x)
+    return 1.0 if base > 0 else -1.0 if base < 0 else 0.0
 
 
 # ---------------------------------------------------------------- n-ary: one node, many inputs
@@ -281,7 +228,7 @@ def _sum(*xs: float) -> float:
     return builtins.sum(xs, 0.0)  # 0.0, not the int 0, for no terms
 
 
-def _sum_partials(*xs_and_out: Operand) -> tuple[float, ...]:
+def _sum_partials(*xs_and_out: Any) -> tuple[float, ...]:
     return (1.0,) * (len(xs_and_out) - 1)
 
 
@@ -292,56 +239,73 @@ def _dot(*ws_then_xs: float) -> float:
     return total
 
 
-def _dot_partials(*ws_xs_and_out: Operand) -> tuple[Operand, ...]:
+def _dot_partials(*ws_xs_and_out: Any) -> tuple[Any, ...]:
     half = len(ws_xs_and_out) // 2  # n w's, n x's, then out
     return ws_xs_and_out[half:-1] + ws_xs_and_out[:half]  # d/dw_i = x_i and d/dx_i = w_i
 
 
 # ---------------------------------------------------------------- the table
 
-add = Rule("+", _add, _add_partials, 2)
-sub = Rule("-", _sub, _sub_partials, 2)
-mul = Rule("*", _mul, _mul_partials, 2)
-div = Rule("/", _div, _div_partials, 2)
-neg = Rule("neg", _neg, _neg_partials, 1)
-pow = Rule("**", _pow, _pow_partials, 2)
-exp = Rule("exp", _exp, _exp_partials, 1)
-log = Rule("log", _log, _log_partials, 1)
-sqrt = Rule("sqrt", _sqrt, _sqrt_partials, 1)
-tanh = Rule("tanh", _tanh, _tanh_partials, 1)
-sigmoid = Rule("sigmoid", _sigmoid, _sigmoid_partials, 1)
-relu = Rule("relu", _relu, _relu_partials, 1)
-abs = Rule("abs", _abs, _abs_partials, 1)
-sin = Rule("sin", _sin, _sin_partials, 1)
-cos = Rule("cos", _cos, _cos_partials, 1)
-_sum_rule = Rule("sum", _sum, _sum_partials, None)
-_dot_rule = Rule("dot", _dot, _dot_partials, None)
+add = Rule("+", _add, (lambda x, y, out: 1.0, lambda x, y, out: 1.0))
+sub = Rule("-", _sub, (lambda x, y, out: 1.0, lambda x, y, out: -1.0))
+mul = Rule("*", _mul, (lambda x, y, out: y, lambda x, y, out: x))
+div = Rule("/", _div, (lambda x, y, out: 1.0 / y, lambda x, y, out: -out / y))
+pow = Rule("**", _pow, (_pow_d_base, _pow_d_exponent))
+neg = Rule("neg", _neg, (lambda x, out: -1.0,))
+exp = Rule("exp", _exp, (lambda x, out: out,))
+log = Rule("log", _log, (lambda x, out: 1.0 / x,))
+sqrt = Rule("sqrt", _sqrt, (_sqrt_partial,))
+tanh = Rule("tanh", math.tanh, (lambda x, out: 1.0 - out * out,))
+sigmoid = Rule("sigmoid", _sigmoid, (lambda x, out: out * (1.0 - out),))
+relu = Rule("relu", _relu, (_relu_partial,))
+abs = Rule("abs", math.fabs, (_abs_partial,))
+
+
+def _sin_partial(x: Any, out: Any) -> Any:
+    return cos(x)
+
+
+def _cos_partial(x: Any, out: Any) -> Any:
+    return -sin(x)
+
+
+sin = Rule("sin", math.sin, (_sin_partial,))
+cos = Rule("cos", math.cos, (_cos_partial,))
+sum_rule = Rule("sum", _sum, (_sum_partials,), arity=None)
+dot_rule = Rule("dot", _dot, (_dot_partials,), arity=None)
+for _rule, _doc in (
+    (tanh, "Hyperbolic tangent (finite for any x)."),
+    (abs, "|x|; its derivative at 0 is taken as 0."),
+    (sin, "Sine."),
+    (cos, "Cosine."),
+):
+    _rule.__doc__ = _doc
 
 RULES: dict[str, Rule] = {
     rule.name: rule
     for rule in (add, sub, mul, div, neg, pow, exp, log, sqrt, tanh, sigmoid, relu, abs, sin, cos)
 }
-RULES.update(sum=_sum_rule, dot=_dot_rule)
+RULES.update(sum=sum_rule, dot=dot_rule)
 
 
 @overload
 def sum(xs: Sequence[float]) -> float: ...  # type: ignore[overload-overlap]
 @overload
-def sum(xs: Sequence[Operand]) -> Value: ...
-def sum(xs: Sequence[Operand]) -> Value | float:
+def sum(xs: Sequence[Value | float]) -> Value: ...
+def sum(xs: Sequence[Any]) -> Any:
     """x0 + x1 + ... as a single node (one step in backward however many terms)."""
-    return _sum_rule(*xs)
+    return sum_rule(*xs)
 
 
 @overload
 def dot(ws: Sequence[float], xs: Sequence[float]) -> float: ...  # type: ignore[overload-overlap]
 @overload
-def dot(ws: Sequence[Operand], xs: Sequence[Operand]) -> Value: ...
-def dot(ws: Sequence[Operand], xs: Sequence[Operand]) -> Value | float:
+def dot(ws: Sequence[Value | float], xs: Sequence[Value | float]) -> Value: ...
+def dot(ws: Sequence[Any], xs: Sequence[Any]) -> Any:
     """w0*x0 + w1*x1 + ... as a single node: a neuron's weighted sum in one step."""
     if len(ws) != len(xs):
         raise ValueError(f"dot needs sequences of equal length, got {len(ws)} and {len(xs)}")
-    return _dot_rule(*ws, *xs)
+    return dot_rule(*ws, *xs)
 
 
 # ---------------------------------------------------------------- user rules
@@ -359,47 +323,40 @@ class _CheckedForward:
         if type(out) is float:
             return out
         try:
-            return _as_float(out)
+            return as_float(out)
         except TypeError:
             raise TypeError(
                 f"primitive {self.name!r} returned {type(out).__name__} {out!r}, not a real number"
             ) from None
 
 
-class _PartialPerInput:
-    """Partials from one function per input, `d_i(*xs)`, as `primitive()` takes them."""
+class _UserPartial:
+    """A user's `d(*xs)` for input `i`, as a rule's `partial(*xs, out)`, its result checked."""
 
-    def __init__(self, name: str, grads: tuple[Callable[..., Operand], ...]) -> None:
-        self.name, self.grads = name, grads
+    def __init__(self, name: str, i: int, d: Callable[..., Any]) -> None:
+        self.name, self.i, self.d = name, i, d
 
-    def __call__(self, *xs_and_out: Operand) -> tuple[Operand, ...]:
+    def __call__(self, *xs_and_out: Any) -> Any:
         xs = xs_and_out[:-1]
-        if not any(isinstance(x, Value) for x in xs):
-            return tuple(_data(self._checked(i, d(*xs))) for i, d in enumerate(self.grads))
-        partials = []
-        for i, d in enumerate(self.grads):
-            try:
-                partial = d(*xs)
-            except TypeError as error:
-                raise TypeError(
-                    f"primitive {self.name!r}: the derivative for argument {i} works on floats "
-                    f"only ({error}), so it cannot be differentiated again; write it with "
-                    "autograd_lite's functions (exp, log, sigmoid, ...) to get higher orders"
-                ) from None
-            partials.append(self._checked(i, partial))
-        return tuple(partials)
-
-    def _checked(self, i: int, partial: object) -> Operand:
-        """`partial` if it is a Value or a real number, else a TypeError naming the primitive."""
-        if isinstance(partial, Value):
-            return partial
         try:
-            return _as_float(partial)
-        except TypeError:
+            partial = self.d(*xs)
+        except TypeError as error:
+            if all(is_number(x) for x in xs):
+                raise
             raise TypeError(
-                f"primitive {self.name!r}: the derivative for argument {i} returned "
-                f"{type(partial).__name__} {partial!r}, not a number"
+                f"primitive {self.name!r}: the derivative for argument {self.i} works on floats "
+                f"only ({error}), so it cannot be differentiated again; write it with "
+                "autograd_lite's functions (exp, log, sigmoid, ...) to get higher orders"
             ) from None
+        if not is_number(partial):
+            if not hasattr(type(partial), "__apply_rule__"):
+                raise TypeError(
+                    f"primitive {self.name!r}: the derivative for argument {self.i} returned "
+                    f"{type(partial).__name__} {partial!r}, not a number"
+                )
+            if not all(is_number(x) for x in xs):
+                return partial  # a Value: the derivative as a graph, for higher orders
+        return float(partial)
 
 
 def primitive(name: str, fn: Callable[..., float], grads: Sequence[Callable[..., Any]]) -> Rule:
@@ -418,4 +375,5 @@ def primitive(name: str, fn: Callable[..., float], grads: Sequence[Callable[...,
     grads = tuple(grads)
     if not grads or not all(callable(d) for d in grads):
         raise TypeError(f"primitive {name!r} needs one callable partial derivative per argument")
-    return Rule(name, _CheckedForward(name, fn), _PartialPerInput(name, grads), len(grads))
+    partials = [_UserPartial(name, i, d) for i, d in enumerate(grads)]
+    return Rule(name, _CheckedForward(name, fn), partials)

@@ -1,27 +1,39 @@
 """The scalar `Value`, the graph it records, and the reverse pass over that graph.
 
-A Value made by an operation keeps its `parents` and, next to them, the local derivative of
-its data toward each parent (`partials`, plain floats computed in the forward pass). The
+A Value made by an operation keeps its rule and, per input, the parent Value and the local
+derivative of its data toward that parent: a plain float computed in the forward pass. The
 reverse pass multiplies those along every path: the chain rule, one node at a time.
+
+Node layout. Most nodes have one or two inputs, so those live in four slots, two pairs
+`(_a, _da)` and `(_b, _db)`, rather than in tuples: a tuple per node is one more object for the
+cyclic garbage collector to scan again and again while a graph is alive. Each pair is either a
+parent Value with the local derivative toward it, or `None` with the plain number that was that
+operand: `x * 3.0` records one parent, `(x, 3.0)` and `(None, 3.0)`, and `3.0 - x` records
+`(None, 3.0)` and `(x, -1.0)`, so a constant costs no node and no derivative toward it is ever
+computed, yet pictures, `explain` and the Value pass still see it. A one-input node has
+`(None, None)` as its second pair. Nodes with more inputs (`sum`, `dot`, rules of three
+arguments) have `_a = _b = None` and keep their parents and local derivatives as two sequences
+in `_da` and `_db`; a number among their operands becomes a constant leaf.
 
 The graph holds no reference cycles (a node points only at its parents, never at itself or
 its consumers), so a graph is freed by reference counting the moment its root is dropped.
+Every walk over it is a loop, never recursion. Reading any attribute changes nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
-import numbers
-from collections.abc import Collection, Iterator
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
+from collections.abc import Collection, Iterator, Sequence
+from typing import Any, TypeAlias
 
-if TYPE_CHECKING:
-    from autograd_lite.rules import Rule
+from autograd_lite import rules
+from autograd_lite.rules import Rule, as_float, is_number
 
 Number = int | float
 
 _recording: contextvars.ContextVar[bool] = contextvars.ContextVar("recording", default=True)
+_is_recording = _recording.get
 
 
 @contextlib.contextmanager
@@ -37,21 +49,24 @@ def no_grad() -> Iterator[None]:
         _recording.reset(token)
 
 
-def _as_float(data: object) -> float:
-    """`data` as a float, or a TypeError naming its type when it is not a real number."""
-    if type(data) is float:
-        return data
-    if isinstance(data, numbers.Real):
-        return float(data)
-    raise TypeError(
-        f"Value needs a real number (int, float or numpy scalar), got {type(data).__name__}"
-    )
+@contextlib.contextmanager
+def recording() -> Iterator[None]:
+    """Within this block, operations record even inside `no_grad()` (tracing, higher order)."""
+    token = _recording.set(True)
+    try:
+        yield
+    finally:
+        _recording.reset(token)
 
 
 class Value:
-    """A real number that remembers how it was computed, so gradients can flow back to it."""
+    """A real number that remembers how it was computed, so gradients can flow back to it.
 
-    __slots__ = ("_rule", "data", "grad", "label", "op", "parents", "partials")
+    `==` and hashing are by identity, as for any object: that is what lets Values be dict keys
+    and set members (the reverse pass keys its bookkeeping by node).
+    """
+
+    __slots__ = ("_a", "_b", "_da", "_db", "_rule", "data", "grad", "label")
 
     # Let numpy hand `np.float64(2) * value` back to Value.__rmul__ instead of making an array.
     __array_ufunc__ = None
@@ -59,132 +74,171 @@ class Value:
     data: float
     grad: float
     label: str
-    op: str
-    parents: tuple[Value, ...]
-    partials: tuple[Any, ...]
     _rule: Rule | None
+    _a: Value | None
+    _b: Value | None
+    _da: Any
+    _db: Any
 
     def __init__(self, data: Number, label: str = "") -> None:
-        self.data = data if type(data) is float else _as_float(data)
+        self.data = data if type(data) is float else as_float(data)
         if type(label) is not str:
             raise TypeError(f"Value's label must be a str, got {type(label).__name__} {label!r}")
         self.grad = 0.0
         self.label = label
-        self.op = ""
-        self.parents = ()
-        self.partials = ()
-        self._rule = None
+        self._rule = self._a = self._b = self._da = self._db = None
 
     def __repr__(self) -> str:
         text = f"Value(data={self.data:.4g}, grad={self.grad:.4g}"
         if self.label:
             text += f", label={self.label!r}"
-        if self.op:
+        if self._rule is not None:
             text += f", op={self.op!r}"
         return text + ")"
 
-    def _repr_svg_(self) -> str | None:
-        """Jupyter shows a Value as its graph (plain text when no Graphviz renderer exists)."""
-        from autograd_lite.graph import svg_or_none  # graph.py builds on this module
+    # ---- what the node records, read-only views of the slots ----
+    @property
+    def op(self) -> str:
+        """The name of the rule that made this Value (`"+"`, `"tanh"`, ...); `""` for a leaf."""
+        return "" if self._rule is None else self._rule.name
 
-        return svg_or_none(self)
+    @property
+    def rule(self) -> Rule | None:
+        """The rule that made this Value, None for a leaf."""
+        return self._rule
 
-    # ---- operators: each is an entry of the rules table (autograd_lite.rules) ----
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The Values this one was computed from, in operand order (numbers left out)."""
+        a, b = self._a, self._b
+        if a is not None:
+            return (a,) if b is None else (a, b)
+        if b is not None:
+            return (b,)
+        return () if self._rule is None else tuple(self._da)
+
+    # ---- a Value answers like a Python number, reading `.data` and recording nothing ----
+    def __float__(self) -> float:
+        return self.data
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __round__(self, ndigits: int | None = None) -> float:
+        return round(self.data, ndigits)
+
+    def __format__(self, spec: str) -> str:
+        return format(self.data, spec) if spec else repr(self)
+
+    def __lt__(self, other: Operand) -> bool:
+        return self.data < float(other)
+
+    def __le__(self, other: Operand) -> bool:
+        return self.data <= float(other)
+
+    def __gt__(self, other: Operand) -> bool:
+        return self.data > float(other)
+
+    def __ge__(self, other: Operand) -> bool:
+        return self.data >= float(other)
+
+    __hash__ = object.__hash__
+
+    # ---- operators: each is an entry of the rules table ----
     def __add__(self, other: Operand) -> Value:
-        return _binary(_rules.add, self, other)
+        return _binary(rules.add, self, other)
 
     def __radd__(self, other: Operand) -> Value:
-        return _binary(_rules.add, other, self)
+        return _binary(rules.add, other, self)
 
     def __sub__(self, other: Operand) -> Value:
-        return _binary(_rules.sub, self, other)
+        return _binary(rules.sub, self, other)
 
     def __rsub__(self, other: Operand) -> Value:
-        return _binary(_rules.sub, other, self)
+        return _binary(rules.sub, other, self)
 
     def __mul__(self, other: Operand) -> Value:
-        return _binary(_rules.mul, self, other)
+        return _binary(rules.mul, self, other)
 
     def __rmul__(self, other: Operand) -> Value:
-        return _binary(_rules.mul, other, self)
+        return _binary(rules.mul, other, self)
 
     def __truediv__(self, other: Operand) -> Value:
-        return _binary(_rules.div, self, other)
+        return _binary(rules.div, self, other)
 
     def __rtruediv__(self, other: Operand) -> Value:
-        return _binary(_rules.div, other, self)
+        return _binary(rules.div, other, self)
 
     def __pow__(self, other: Operand) -> Value:
-        return _binary(_rules.pow, self, other)
+        return _binary(rules.pow, self, other)
 
     def __rpow__(self, other: Operand) -> Value:
-        return _binary(_rules.pow, other, self)
+        return _binary(rules.pow, other, self)
 
     def __neg__(self) -> Value:
-        return _unary(_rules.neg, self)
+        return _unary(rules.neg, self)
 
     def __pos__(self) -> Value:
         return self
 
+    def __abs__(self) -> Value:
+        return _unary(rules.abs, self)
+
     # ---- elementary functions, the same entries as autograd_lite.exp(x) and friends ----
     def exp(self) -> Value:
         """e ** self."""
-        return _unary(_rules.exp, self)
+        return _unary(rules.exp, self)
 
     def log(self) -> Value:
         """Natural logarithm; ValueError for a non-positive number."""
-        return _unary(_rules.log, self)
+        return _unary(rules.log, self)
 
     def sqrt(self) -> Value:
         """Square root; ValueError for a negative number."""
-        return _unary(_rules.sqrt, self)
+        return _unary(rules.sqrt, self)
 
     def tanh(self) -> Value:
         """Hyperbolic tangent."""
-        return _unary(_rules.tanh, self)
+        return _unary(rules.tanh, self)
 
     def sigmoid(self) -> Value:
         """Logistic function 1 / (1 + e ** -self), stable for any magnitude."""
-        return _unary(_rules.sigmoid, self)
+        return _unary(rules.sigmoid, self)
 
     def relu(self) -> Value:
         """max(self, 0); its derivative at 0 is taken as 0."""
-        return _unary(_rules.relu, self)
+        return _unary(rules.relu, self)
 
     def sin(self) -> Value:
         """Sine."""
-        return _unary(_rules.sin, self)
+        return _unary(rules.sin, self)
 
     def cos(self) -> Value:
         """Cosine."""
-        return _unary(_rules.cos, self)
+        return _unary(rules.cos, self)
 
     def abs(self) -> Value:
         """|self|; its derivative at 0 is taken as 0."""
-        return _unary(_rules.abs, self)
+        return _unary(rules.abs, self)
 
-    def __abs__(self) -> Value:
-        return _unary(_rules.abs, self)
+    def __apply_rule__(self, rule: Rule, args: Sequence[Any]) -> Value:
+        """`rule(*args)` with this Value among `args`: the protocol of `Rule.__call__`."""
+        return apply(rule, args)
 
     # ---- the reverse pass ----
-    @overload
-    def backward(self, grad: float = ..., *, create_graph: Literal[False] = ...) -> None: ...
-    @overload
-    def backward(self, grad: float = ..., *, create_graph: Literal[True]) -> dict[Value, Value]: ...
-    def backward(self, grad: float = 1.0, *, create_graph: bool = False) -> Any:
+    def backward(self, grad: float = 1.0) -> None:
         """Fill `.grad` of every Value this one depends on with d(self)/d(that) * `grad`.
 
         Leaves (Values with no parents) accumulate across calls, as parameters do in PyTorch;
         interior nodes hold the gradient of the latest pass only. Iterative: any depth works.
-        With `create_graph=True` the pass is built out of Values, and it returns a dict from each
-        Value of the graph to its gradient as a Value, which can be differentiated again.
-        """
-        if create_graph:
-            from autograd_lite.functional import backward_with_graph
+        For gradients that are Values themselves (to differentiate again), or to leave `.grad`
+        alone, use `autograd_lite.gradients(out, inputs, create_graph=True)`.
 
-            return backward_with_graph(self, _as_float(grad))
-        seed = _as_float(grad)
-        if not self.parents:
+        Not safe to run on one graph from several threads at once (they share `.grad`);
+        `gradients()` keeps its sums to itself and is.
+        """
+        seed = as_float(grad)
+        if self._rule is None:
             self.grad += seed
             return
         order = interior_order(self)
@@ -193,12 +247,47 @@ class Value:
         self.grad = seed
         for node in reversed(order):
             g = node.grad
-            for parent, local in zip(node.parents, node.partials):
-                parent.grad += g * local
+            a = node._a
+            if a is not None:
+                a.grad += g * node._da
+                b = node._b
+                if b is not None:
+                    b.grad += g * node._db
+            else:
+                b = node._b
+                if b is not None:
+                    b.grad += g * node._db
+                else:
+                    for parent, local in zip(node._da, node._db):
+                        parent.grad += g * local
 
 
 Operand: TypeAlias = Value | int | float
 """What operations accept: a Value or a plain real number."""
+
+
+# ---------------------------------------------------------------- reading the graph
+
+
+def edges(node: Value) -> list[tuple[Value, float]]:
+    """`(parent, local derivative)` for each parent of `node`, in operand order."""
+    a, b = node._a, node._b
+    if a is None and b is None:
+        return list(zip(node._da, node._db)) if node._rule is not None else []
+    pairs = [] if a is None else [(a, node._da)]
+    return pairs if b is None else [*pairs, (b, node._db)]
+
+
+def operands(node: Value) -> tuple[Value | float, ...]:
+    """The inputs `node`'s rule was applied to, in order: parent Values and constant numbers."""
+    rule = node._rule
+    if rule is None:
+        return ()
+    a, b = node._a, node._b
+    if a is None and b is None:
+        return tuple(node._da)
+    first = node._da if a is None else a
+    return (first,) if rule.arity == 1 else (first, node._db if b is None else b)
 
 
 def interior_order(root: Value) -> list[Value]:
@@ -207,11 +296,10 @@ def interior_order(root: Value) -> list[Value]:
     In reverse, it is the order of the reverse pass: every node has all of its consumers'
     shares before it passes its own on. Iterative depth-first search: a node is expanded the
     first time it is popped, and listed when the marker (None) pushed under its parents comes
-    back up, that is once they are all listed. Leaves other than `root` itself are never
-    listed, nor stacked. Measured
-    against Kahn's algorithm with a dict of pending counts (CPU time, min of 5): a chain of
-    100,000 steps 164 -> 138 ms, the reverse pass of the moons MLP (71,000 edges) 17.3 -> 11.1 ms.
+    back up, that is once they are all listed. Leaves are never listed nor stacked.
     """
+    if root._rule is None:
+        return [root]
     order: list[Value] = []
     seen: set[Value] = set()
     stack: list[Any] = [root]  # Values to expand, and None under each expanded one's parents
@@ -224,9 +312,16 @@ def interior_order(root: Value) -> list[Value]:
             see(node)
             push(node)
             push(None)
-            for parent in node.parents:
-                if parent.parents and parent not in seen:
-                    push(parent)
+            a, b = node._a, node._b
+            if a is None and b is None:
+                for parent in node._da:
+                    if parent._rule is not None and parent not in seen:
+                        push(parent)
+                continue
+            if a is not None and a._rule is not None and a not in seen:
+                push(a)
+            if b is not None and b._rule is not None and b not in seen:
+                push(b)
     return order
 
 
@@ -252,81 +347,88 @@ def topological_order(root: Value, within: Collection[Value] | None = None) -> l
     return order
 
 
-# ---- the hot path: operators and methods build nodes here, without Rule.__call__'s generality.
-# Measured (chain `v = v * 1.0001 + 0.001`, 200,000 steps, GC off, min of 7): the forward went
-# from 2.2 s through Rule.__call__ to 0.4 s. The forward value and the partials still come from
-# the rule's own `forward` and `partials` functions: the table stays the only copy of each formula.
+# ---------------------------------------------------------------- building nodes
+# The operators and methods build nodes here without `Rule.__call__`'s generality; the value
+# and the local derivatives still come from the rule's own `forward` and `partials`: the table
+# stays the only copy of each formula.
 
 _new = object.__new__
 
 
-def _leaf(data: float) -> Value:
-    """A new leaf holding the float `data`, unchecked: the operators' cheap constant."""
-    leaf = _new(Value)
-    leaf.data = data
-    leaf.grad = 0.0
-    leaf.label = ""
-    leaf.op = ""
-    leaf.parents = ()
-    leaf.partials = ()
-    leaf._rule = None
-    return leaf
-
-
-def _node(data: float, parents: tuple[Value, ...], partials: tuple[Any, ...], rule: Rule) -> Value:
-    """An operation's result: `data` with its parents and local derivatives (no checks)."""
+def _node(data: float, rule: Rule | None, a: Any, da: Any, b: Any, db: Any) -> Value:
+    """A new Value with every slot given (no checks): the constructor of the hot path."""
     node = _new(Value)
     node.data = data
     node.grad = 0.0
     node.label = ""
-    node.op = rule.name
-    node.parents = parents
-    node.partials = partials
     node._rule = rule
+    node._a = a
+    node._da = da
+    node._b = b
+    node._db = db
     return node
+
+
+def constant(data: float) -> Value:
+    """A new leaf holding the float `data`, unchecked."""
+    return _node(data, None, None, None, None, None)
+
+
+def _unary(rule: Rule, a: Value) -> Value:
+    """`rule(a)` for the Value `a`."""
+    x = a.data
+    out = rule.forward(x)
+    if _is_recording():
+        return _node(out, rule, a, rule.partials[0](x, out), None, None)
+    return constant(out)
 
 
 def _binary(rule: Rule, a: Any, b: Any) -> Value:
     """`rule(a, b)` for an operator, one side a Value; NotImplemented for a non-number."""
-    if type(a) is not Value:
-        a = _operand_value(a)
-        if a is None:
+    if type(a) is Value:
+        x = a.data
+        if type(b) is Value:
+            y = b.data
+            out = rule.forward(x, y)
+            if not _is_recording():
+                return constant(out)
+            d0, d1 = rule.partials
+            return _node(out, rule, a, d0(x, y, out), b, d1(x, y, out))
+        if not is_number(b):
             return NotImplemented  # type: ignore[no-any-return]  # Python's protocol
-    if type(b) is not Value:
-        b = _operand_value(b)
-        if b is None:
-            return NotImplemented  # type: ignore[no-any-return]  # Python's protocol
-    x = a.data
+        y = b if type(b) is float else float(b)
+        out = rule.forward(x, y)
+        if not _is_recording():
+            return constant(out)
+        return _node(out, rule, a, rule.partials[0](x, y, out), None, y)
+    if not is_number(a):
+        return NotImplemented  # type: ignore[no-any-return]  # Python's protocol
+    x = a if type(a) is float else float(a)
     y = b.data
     out = rule.forward(x, y)
-    if _recording.get():
-        return _node(out, (a, b), rule.partials(x, y, out), rule)
-    return _leaf(out)
+    if not _is_recording():
+        return constant(out)
+    return _node(out, rule, None, x, b, rule.partials[1](x, y, out))
 
 
-def _operand_value(x: object) -> Value | None:
-    """An operator's other operand as a Value (a number becomes a constant leaf), else None."""
-    if type(x) is float:
-        return _leaf(x)
-    if isinstance(x, Value):
-        return x
-    if isinstance(x, numbers.Real):
-        return _leaf(float(x))
-    return None
-
-
-def _unary(rule: Rule, a: Value) -> Value:
-    """`rule(a)` for a method of the Value `a`."""
-    x = a.data
-    out = rule.forward(x)
-    if _recording.get():
-        return _node(out, (a,), rule.partials(x, out), rule)
-    return _leaf(out)
+def apply(rule: Rule, args: Sequence[Any]) -> Value:
+    """`rule(*args)` with at least one Value among `args`, recorded as one node."""
+    if rule.arity == 1:
+        return _unary(rule, args[0])
+    if rule.arity == 2:
+        node = _binary(rule, args[0], args[1])
+        if node is NotImplemented:
+            junk = next(arg for arg in args if not isinstance(arg, Value) and not is_number(arg))
+            raise TypeError(f"{rule.name} needs numbers or Values, got {type(junk).__name__}")
+        return node
+    parents = [arg if type(arg) is Value else as_value(arg) for arg in args]  # TypeError if junk
+    xs = [parent.data for parent in parents]
+    out = rule.forward(*xs)
+    if not _is_recording():
+        return constant(out)
+    return _node(out, rule, None, parents, None, rule.local_derivatives(xs, out))
 
 
 def as_value(x: Operand) -> Value:
     """`x` itself when it is a Value, else a new constant leaf holding it."""
-    return x if isinstance(x, Value) else _leaf(_as_float(x))
-
-
-from autograd_lite import rules as _rules  # the table of rules builds on Value, so it comes last
+    return x if isinstance(x, Value) else constant(as_float(x))

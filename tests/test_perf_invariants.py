@@ -13,6 +13,7 @@ import pytest
 
 import autograd_lite as ag
 from autograd_lite import Value, rules
+from autograd_lite.value import edges, operands
 
 
 def _chain(steps: int) -> tuple[Value, Value]:
@@ -28,21 +29,25 @@ def _live_values() -> int:
     return sum(1 for obj in gc.get_objects() if type(obj) is Value)
 
 
-def test_a_chain_costs_at_most_200_bytes_per_value() -> None:
-    """tracemalloc: a long op-by-op chain, constants included, stays under 200 bytes a Value."""
+def test_a_chain_step_costs_at_most_256_bytes() -> None:
+    """tracemalloc: a step `y * 1.0001 + 0.001` is two nodes and no constant leaves.
+
+    Each node is one GC-tracked object of 8 slots and its result float; backward adds a float
+    per node for its gradient.
+    """
+    steps = 20_000
     gc.collect()
     tracemalloc.start()
     try:
-        _, y = _chain(20_000)
+        _, y = _chain(steps)
         used, _ = tracemalloc.get_traced_memory()
         y.backward()
         after_backward, _ = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    values = len(ag.topological_order(y))
-    assert values == 4 * 20_000 + 1
-    assert used / values <= 200
-    assert after_backward / values <= 200
+    assert len(ag.topological_order(y)) == 2 * steps + 1
+    assert used / steps <= 256
+    assert after_backward / steps <= 256 + 2 * 24
 
 
 def test_backward_does_not_double_peak_memory() -> None:
@@ -69,7 +74,7 @@ def test_a_million_node_graph_is_freed_by_reference_counting() -> None:
         before = _live_values()
         x = Value(1.0)
         y = x
-        for _ in range(500_000):
+        for _ in range(1_000_000):
             y = y * 1.0
         assert len(ag.topological_order(y)) == 1_000_001
         y.backward()
@@ -89,13 +94,6 @@ def test_compiling_keeps_no_graph_alive() -> None:
     assert _live_values() == before
 
 
-def test_constant_partials_are_shared() -> None:
-    """Nodes whose local derivatives are constants share one tuple instead of a tuple each."""
-    x = Value(1.0)
-    assert (x + 1.0).partials is (x + 2.0).partials
-    assert (x - 1.0).partials is (1.0 - x).partials
-
-
 _BINARY = {"+": "__add__", "-": "__sub__", "*": "__mul__", "/": "__truediv__", "**": "__pow__"}
 _UNARY = ["exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos", "abs"]
 
@@ -103,39 +101,51 @@ _UNARY = ["exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos", "abs"]
 @pytest.mark.parametrize(("name", "method"), _BINARY.items())
 @pytest.mark.parametrize(("a", "b"), [(1.5, 0.5), (0.7, -2.0), (3.0, 2.0)])
 def test_operator_fast_path_is_the_table_entry(name, method, a, b) -> None:
-    """An operator's node holds exactly the rule's forward and partials, and the rule itself."""
+    """An operator's node holds exactly the rule's forward and partials toward its Values."""
     rule = rules.RULES[name]
-    for left, right in [(Value(a), Value(b)), (Value(a), b)]:
-        node = getattr(left, method)(right)
-        assert node._rule is rule
-        assert node.op == name
-        assert node.data == rule.forward(a, b)
-        assert node.partials == rule.partials(a, b, node.data)
-    reflected = getattr(Value(b), method.replace("__", "__r", 1))(a)
-    assert reflected.data == rule.forward(a, b)
-    assert reflected.partials == rule.partials(a, b, reflected.data)
+    d0, d1 = (partial(a, b, rule.forward(a, b)) for partial in rule.partials)
+    x, y = Value(a), Value(b)
+    both = getattr(x, method)(y)
+    assert (both.rule, both.op, both.data) == (rule, name, rule.forward(a, b))
+    assert edges(both) == [(x, d0), (y, d1)]
+    right = getattr(x, method)(b)
+    assert (right.data, edges(right), operands(right)) == (both.data, [(x, d0)], (x, b))
+    left = getattr(y, method.replace("__", "__r", 1))(a)
+    assert (left.data, edges(left), operands(left)) == (both.data, [(y, d1)], (a, y))
 
 
 @pytest.mark.parametrize("name", _UNARY)
 def test_method_fast_path_is_the_table_entry(name) -> None:
-    """A method's node, and the function's, hold exactly the rule's forward and partials."""
+    """A method's node, and the function's, hold exactly the rule's forward and partial."""
     rule = rules.RULES[name]
-    for node in (getattr(Value(0.6), name)(), getattr(ag, name)(Value(0.6))):
-        assert node._rule is rule
+    x = Value(0.6)
+    for node in (getattr(x, name)(), getattr(ag, name)(x)):
+        assert node.rule is rule
         assert node.data == rule.forward(0.6)
-        assert node.partials == rule.partials(0.6, node.data)
+        assert edges(node) == [(x, rule.partials[0](0.6, node.data))]
 
 
 def test_negation_is_the_table_entry() -> None:
-    """-x is the neg rule with partial -1."""
-    node = -Value(2.0)
-    assert (node.data, node.op, node.partials) == (-2.0, "neg", (-1.0,))
+    """-x is the neg rule with local derivative -1."""
+    x = Value(2.0)
+    node = -x
+    assert (node.data, node.op, edges(node)) == (-2.0, "neg", [(x, -1.0)])
 
 
-def test_constants_stay_parents_of_fast_path_nodes() -> None:
-    """Numbers become leaf parents (explain, draw_graph and higher order read every input)."""
-    x = Value(3.0)
-    node = 2.0**x
-    assert node.parents[1] is x
-    assert (node.parents[0].data, node.parents[0].parents, node.parents[0].op) == (2.0, (), "")
+def test_no_derivative_is_computed_toward_a_number() -> None:
+    """`x ** 2` never takes the log of x for its constant exponent; `2 ** x` still works."""
+    x = Value(-3.0)
+    assert edges(x**2) == [(x, -6.0)]  # log(-3) would raise
     assert ag.grad(lambda v: 2.0**v)(3.0) == pytest.approx(8 * math.log(2))
+    assert ag.grad(ag.grad(lambda v: v**3))(-2.0) == pytest.approx(-12.0)
+
+
+def test_dropped_graph_leaves_no_tracked_objects_but_its_nodes() -> None:
+    """A chain step adds exactly its two nodes to the GC-tracked objects: no tuples, no leaves."""
+    gc.collect()
+    x = Value(1.0)
+    before = len(gc.get_objects())
+    y = x
+    for _ in range(1_000):
+        y = y * 1.0001 + 0.001
+    assert len(gc.get_objects()) - before == 2 * 1_000

@@ -12,6 +12,7 @@ import pytest
 
 import autograd_lite as ag
 from autograd_lite import Value, no_grad
+from autograd_lite.value import edges, operands
 
 
 def _live_values() -> int:
@@ -127,14 +128,16 @@ def test_unsupported_operand_gives_type_error() -> None:
         [1] * Value(2.0)  # type: ignore[operator]
 
 
-def test_parents_are_in_argument_order_and_constants_become_leaves() -> None:
-    """`2 - x` records (constant 2, x), in that order."""
+def test_a_number_operand_is_not_a_node() -> None:
+    """`2 - x` records one parent, x; the constant 2 stays an operand, in its place."""
     x = Value(5.0)
     out = 2 - x
     assert out.op == "-"
-    assert out.parents[1] is x
-    assert out.parents[0].data == 2.0
-    assert out.parents[0].parents == ()
+    assert out.parents == (x,)
+    assert operands(out) == (2.0, x)
+    assert edges(out) == [(x, -1.0)]
+    assert operands(x * 3) == (x, 3.0)
+    assert edges(x * 3) == [(x, 3.0)]
 
 
 # ---------------------------------------------------------------- backward semantics
@@ -241,7 +244,7 @@ def test_no_grad_is_per_thread() -> None:
     thread = threading.Thread(target=worker)
     thread.start()
     inside.wait(5)
-    seen.append(len((Value(1.0) * 2.0).parents))
+    seen.append(len((Value(1.0) * Value(2.0)).parents))
     release.set()
     thread.join()
     assert seen == [2]
@@ -259,7 +262,7 @@ def test_no_grad_is_per_asyncio_task() -> None:
         ready, done = asyncio.Event(), asyncio.Event()
         task = asyncio.create_task(quiet(ready, done))
         await ready.wait()
-        parents = len((Value(1.0) * 2.0).parents)
+        parents = len((Value(1.0) * Value(2.0)).parents)
         done.set()
         await task
         return parents
