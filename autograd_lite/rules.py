@@ -21,6 +21,7 @@ Choices at kinks are written down where they are made: relu'(0) = abs'(0) = 0, s
 from __future__ import annotations
 
 import builtins
+import contextvars
 import math
 import numbers
 import operator
@@ -29,6 +30,12 @@ from typing import TYPE_CHECKING, Any, overload
 
 if TYPE_CHECKING:  # for annotations only: this module never imports the graph above it
     from autograd_lite.value import Value
+
+differentiating: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "differentiating", default=False
+)
+"""True while a user's partial runs on Values: `float(value)` there would silently cut the
+derivative graph (`math.cos(x)` works through `__float__`), so Values refuse it then."""
 
 Partial = Callable[..., Any]
 """`partial(*inputs, out)`: a local derivative, a float for floats and a Value for Values."""
@@ -338,23 +345,27 @@ class _UserPartial:
 
     def __call__(self, *xs_and_out: Any) -> Any:
         xs = xs_and_out[:-1]
+        on_numbers = all(is_number(x) for x in xs)
+        token = differentiating.set(not on_numbers)
         try:
             partial = self.d(*xs)
         except TypeError as error:
-            if all(is_number(x) for x in xs):
+            if on_numbers:
                 raise
             raise TypeError(
                 f"primitive {self.name!r}: the derivative for argument {self.i} works on floats "
                 f"only ({error}), so it cannot be differentiated again; write it with "
                 "autograd_lite's functions (exp, log, sigmoid, ...) to get higher orders"
             ) from None
+        finally:
+            differentiating.reset(token)
         if not is_number(partial):
             if not hasattr(type(partial), "__apply_rule__"):
                 raise TypeError(
                     f"primitive {self.name!r}: the derivative for argument {self.i} returned "
                     f"{type(partial).__name__} {partial!r}, not a number"
                 )
-            if not all(is_number(x) for x in xs):
+            if not on_numbers:
                 return partial  # a Value: the derivative as a graph, for higher orders
         return float(partial)
 

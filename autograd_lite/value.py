@@ -28,7 +28,7 @@ from collections.abc import Collection, Iterator, Sequence
 from typing import Any, TypeAlias
 
 from autograd_lite import rules
-from autograd_lite.rules import Rule, as_float, is_number
+from autograd_lite.rules import Rule, as_float, differentiating, is_number
 
 Number = int | float
 
@@ -119,6 +119,8 @@ class Value:
 
     # ---- a Value answers like a Python number, reading `.data` and recording nothing ----
     def __float__(self) -> float:
+        if differentiating.get():
+            raise TypeError(f"float() of {self!r} inside a derivative would cut its graph")
         return self.data
 
     def __bool__(self) -> bool:

@@ -371,8 +371,8 @@ def test_gradients_rejects_non_values():
         gradients(Value(1.0), [1])
 
 
-def test_backward_create_graph_sets_same_grads_as_backward():
-    """backward(create_graph=True) fills `.grad` exactly as backward() does."""
+def test_gradients_with_graph_equal_backward():
+    """gradients(..., create_graph=True) gives the numbers backward() puts in `.grad`."""
 
     def build():
         a, b = Value(0.7), Value(-1.2)
@@ -380,32 +380,18 @@ def test_backward_create_graph_sets_same_grads_as_backward():
         return a, b, h, h * sin(b) + h
 
     a1, b1, h1, out1 = build()
-    out1.backward(2.0)
+    out1.backward()
     a2, b2, h2, out2 = build()
-    returned = out2.backward(2.0, create_graph=True)
-    for first, second in ((a1, a2), (b1, b2), (h1, h2), (out1, out2)):
-        assert second.grad == pytest.approx(first.grad, rel=1e-15)
-    assert returned[a2].data == pytest.approx(a1.grad, rel=1e-15)
-    assert returned[out2].data == 2.0
+    found = gradients(out2, [a2, b2, h2], create_graph=True)
+    for first, second in zip((a1, b1, h1), found):
+        assert second.data == pytest.approx(first.grad, rel=1e-15)
+    assert a2.grad == b2.grad == 0.0
 
 
-def test_backward_create_graph_second_derivative():
-    """The returned gradient is a Value: its backward adds d2y/dx2 to the leaf's `.grad`."""
-    x = Value(2.0)
-    y = x**3
-    grads = y.backward(create_graph=True)
-    assert x.grad == 12.0
-    grads[x].backward()
-    assert x.grad == 12.0 + 12.0  # leaves accumulate: 3x**2, then 6x
-
-
-def test_backward_create_graph_on_a_leaf():
-    """On a leaf, create_graph=True accumulates the seed and maps the leaf to it."""
-    x = Value(1.0)
-    x.grad = 1.0
-    grads = x.backward(3.0, create_graph=True)
-    assert x.grad == 4.0
-    assert grads[x].data == 3.0
+def test_backward_has_one_meaning():
+    """backward() fills `.grad` with floats; differentiable gradients come from gradients()."""
+    with pytest.raises(TypeError, match="create_graph"):
+        Value(1.0).backward(create_graph=True)  # type: ignore[call-arg]
 
 
 # ---------------------------------------------------------------- primitives
@@ -429,8 +415,9 @@ def test_primitive_with_float_partials_works_to_first_order_only():
         grad(grad(my_sin))(0.5)
     with pytest.raises(TypeError, match="cannot be differentiated again"):
         hessian(my_sin)(0.5)
+    x = Value(0.5)
     with pytest.raises(TypeError, match="cannot be differentiated again"):
-        my_sin(Value(0.5)).backward(create_graph=True)
+        gradients(my_sin(x), [x], create_graph=True)
 
 
 def test_mixed_rules_to_second_order():
