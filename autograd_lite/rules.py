@@ -57,26 +57,48 @@ def is_number(x: object) -> bool:
     return type(x) is float or isinstance(x, numbers.Real)
 
 
+class Constant:
+    """A local derivative that is the same number everywhere (d(x + y)/dx = 1), as a partial.
+
+    Callable like any partial; the graph reads `.value` instead of calling it.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+    def __call__(self, *inputs_and_out: Any) -> float:
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"Constant({self.value!r})"
+
+
 class Rule:
     """A differentiable operation: `forward(*floats) -> float` and its local derivatives.
 
-    `partials` holds one function per input, `partials[i](*inputs, out)` = d out / d input i.
-    A rule with `arity=None` takes any number of inputs (`sum`, `dot`); its single partial
-    function returns the local derivatives toward all of them at once.
+    `partials` holds one function per input, `partials[i](*inputs, out)` = d out / d input i;
+    a plain number there is a constant local derivative (kept as a `Constant`). A rule with
+    `arity=None` takes any number of inputs (`sum`, `dot`); its single partial function
+    returns the local derivatives toward all of them at once.
     """
 
     def __init__(
         self,
         name: str,
         forward: Callable[..., float],
-        partials: Sequence[Partial],
+        partials: Sequence[Partial | float],
         arity: int | None = -1,
+        doc: str | None = None,
     ) -> None:
         self.name = name
         self.forward = forward
-        self.partials = tuple(partials)
+        self.partials: tuple[Partial, ...] = tuple(
+            d if callable(d) else Constant(as_float(d)) for d in partials
+        )
         self.arity = len(self.partials) if arity == -1 else arity
-        self.__doc__ = forward.__doc__
+        self.__doc__ = doc or forward.__doc__
 
     def __repr__(self) -> str:
         return f"<rule {self.name}>"
@@ -119,31 +141,11 @@ def _vertical_tangent(x: Any) -> Any:
 # ---------------------------------------------------------------- arithmetic
 
 
-def _add(x: float, y: float) -> float:
-    """x + y."""
-    return x + y
-
-
-def _sub(x: float, y: float) -> float:
-    """x - y."""
-    return x - y
-
-
-def _mul(x: float, y: float) -> float:
-    """x * y."""
-    return x * y
-
-
 def _div(x: float, y: float) -> float:
     """x / y; ZeroDivisionError when y is 0."""
     if y == 0:
         raise ZeroDivisionError(f"division by zero: {x!r} / {y!r}")
     return x / y
-
-
-def _neg(x: float) -> float:
-    """-x."""
-    return -x
 
 
 def _pow(x: float, y: float) -> float:
@@ -253,19 +255,19 @@ def _dot_partials(*ws_xs_and_out: Any) -> tuple[Any, ...]:
 
 # ---------------------------------------------------------------- the table
 
-add = Rule("+", _add, (lambda x, y, out: 1.0, lambda x, y, out: 1.0))
-sub = Rule("-", _sub, (lambda x, y, out: 1.0, lambda x, y, out: -1.0))
-mul = Rule("*", _mul, (lambda x, y, out: y, lambda x, y, out: x))
+add = Rule("+", operator.add, (1.0, 1.0), doc="x + y.")
+sub = Rule("-", operator.sub, (1.0, -1.0), doc="x - y.")
+mul = Rule("*", operator.mul, (lambda x, y, out: y, lambda x, y, out: x), doc="x * y.")
 div = Rule("/", _div, (lambda x, y, out: 1.0 / y, lambda x, y, out: -out / y))
 pow = Rule("**", _pow, (_pow_d_base, _pow_d_exponent))
-neg = Rule("neg", _neg, (lambda x, out: -1.0,))
+neg = Rule("neg", operator.neg, (-1.0,), doc="-x.")
 exp = Rule("exp", _exp, (lambda x, out: out,))
 log = Rule("log", _log, (lambda x, out: 1.0 / x,))
 sqrt = Rule("sqrt", _sqrt, (_sqrt_partial,))
-tanh = Rule("tanh", math.tanh, (lambda x, out: 1.0 - out * out,))
+tanh = Rule("tanh", math.tanh, (lambda x, out: 1.0 - out * out,), doc="Hyperbolic tangent.")
 sigmoid = Rule("sigmoid", _sigmoid, (lambda x, out: out * (1.0 - out),))
 relu = Rule("relu", _relu, (_relu_partial,))
-abs = Rule("abs", math.fabs, (_abs_partial,))
+abs = Rule("abs", math.fabs, (_abs_partial,), doc="|x|; its derivative at 0 is taken as 0.")
 
 
 def _sin_partial(x: Any, out: Any) -> Any:
@@ -276,17 +278,10 @@ def _cos_partial(x: Any, out: Any) -> Any:
     return -sin(x)
 
 
-sin = Rule("sin", math.sin, (_sin_partial,))
-cos = Rule("cos", math.cos, (_cos_partial,))
+sin = Rule("sin", math.sin, (_sin_partial,), doc="Sine.")
+cos = Rule("cos", math.cos, (_cos_partial,), doc="Cosine.")
 sum_rule = Rule("sum", _sum, (_sum_partials,), arity=None)
 dot_rule = Rule("dot", _dot, (_dot_partials,), arity=None)
-for _rule, _doc in (
-    (tanh, "Hyperbolic tangent (finite for any x)."),
-    (abs, "|x|; its derivative at 0 is taken as 0."),
-    (sin, "Sine."),
-    (cos, "Cosine."),
-):
-    _rule.__doc__ = _doc
 
 RULES: dict[str, Rule] = {
     rule.name: rule

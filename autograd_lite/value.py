@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Collection, Iterator, Sequence
+import functools
+from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import Any, TypeAlias
 
 from autograd_lite import rules
-from autograd_lite.rules import Rule, as_float, differentiating, is_number
+from autograd_lite.rules import Constant, Rule, as_float, differentiating, is_number
 
 Number = int | float
 
@@ -57,6 +58,137 @@ def recording() -> Iterator[None]:
         yield
     finally:
         _recording.reset(token)
+
+
+# ---------------------------------------------------------------- building nodes
+# Operators and methods are closures made once per rule: the closure holds the rule's
+# `forward` and `partials`, so the hot path is one Python call plus the rule's own functions,
+# and the value and local derivatives still come from the table, the only copy of each formula.
+
+_new = object.__new__
+Builder = Callable[..., "Value"]
+
+
+def _node(data: float, rule: Rule | None, a: Any, da: Any, b: Any, db: Any) -> Value:
+    """A new Value with every slot given (no checks)."""
+    node = _new(Value)
+    node.data = data
+    node.grad = 0.0
+    node.label = ""
+    node._rule = rule
+    node._a = a
+    node._da = da
+    node._b = b
+    node._db = db
+    return node
+
+
+def constant(data: float) -> Value:
+    """A new leaf holding the float `data`, unchecked."""
+    return _node(data, None, None, None, None, None)
+
+
+def _unary_method(rule: Rule) -> Callable[[Value], Value]:
+    """The function `a -> rule(a)` for a Value `a`: a method of Value."""
+    forward = rule.forward
+    (partial,) = rule.partials
+    fixed = partial.value if isinstance(partial, Constant) else None
+
+    def build(a: Value) -> Value:
+        x = a.data
+        out = forward(x)
+        if not _is_recording():
+            return constant(out)
+        node = _new(Value)
+        node.data = out
+        node.grad = 0.0
+        node.label = ""
+        node._rule = rule
+        node._a = a
+        node._da = partial(x, out) if fixed is None else fixed
+        node._b = node._db = None
+        return node
+
+    build.__name__ = build.__qualname__ = rule.name
+    build.__doc__ = rule.__doc__
+    return build
+
+
+def _binary_method(rule: Rule) -> Callable[[Value, Operand], Value]:
+    """The function `(a, b) -> rule(a, b)`, one of them a Value: an operator of Value.
+
+    NotImplemented for an operand that is not a number, as Python's operator protocol asks.
+    """
+    forward = rule.forward
+    d0, d1 = rule.partials
+    fixed0 = d0.value if isinstance(d0, Constant) else None
+    fixed1 = d1.value if isinstance(d1, Constant) else None
+
+    def build(a: Any, b: Any) -> Value:
+        if type(a) is Value:
+            x = a.data
+            if type(b) is Value:
+                y = b.data
+                out = forward(x, y)
+                if not _is_recording():
+                    return constant(out)
+                da = d0(x, y, out) if fixed0 is None else fixed0
+                db = d1(x, y, out) if fixed1 is None else fixed1
+            else:
+                if type(b) is float:
+                    y = b
+                elif is_number(b):
+                    y = float(b)
+                else:
+                    return NotImplemented  # type: ignore[no-any-return]
+                out = forward(x, y)
+                if not _is_recording():
+                    return constant(out)
+                da = d0(x, y, out) if fixed0 is None else fixed0
+                b, db = None, y
+        else:
+            if type(a) is float:
+                x = a
+            elif is_number(a):
+                x = float(a)
+            else:
+                return NotImplemented  # type: ignore[no-any-return]
+            y = b.data
+            out = forward(x, y)
+            if not _is_recording():
+                return constant(out)
+            a, da = None, x
+            db = d1(x, y, out) if fixed1 is None else fixed1
+        node = _new(Value)
+        node.data = out
+        node.grad = 0.0
+        node.label = ""
+        node._rule = rule
+        node._a = a
+        node._da = da
+        node._b = b
+        node._db = db
+        return node
+
+    build.__name__ = build.__qualname__ = rule.name
+    build.__doc__ = rule.__doc__
+    return build
+
+
+@functools.lru_cache(maxsize=256)  # bounded: primitives made on the fly are not kept forever
+def _builder(rule: Rule) -> Builder:
+    """The node builder of a one- or two-input rule called as a function (`ag.tanh(x)`)."""
+    return _unary_method(rule) if rule.arity == 1 else _binary_method(rule)
+
+
+def _unary(rule: Rule, a: Value) -> Value:
+    """`rule(a)` for the Value `a`."""
+    return _builder(rule)(a)
+
+
+def _binary(rule: Rule, a: Any, b: Any) -> Value:
+    """`rule(a, b)`, one side a Value; NotImplemented for a non-number."""
+    return _builder(rule)(a, b)
 
 
 class Value:
@@ -146,82 +278,42 @@ class Value:
 
     __hash__ = object.__hash__
 
-    # ---- operators: each is an entry of the rules table ----
-    def __add__(self, other: Operand) -> Value:
-        return _binary(rules.add, self, other)
+    # ---- operators and methods: each is an entry of the rules table ----
+    __add__ = _binary_method(rules.add)
+    __sub__ = _binary_method(rules.sub)
+    __mul__ = _binary_method(rules.mul)
+    __truediv__ = _binary_method(rules.div)
+    __pow__ = _binary_method(rules.pow)
+    __neg__ = _unary_method(rules.neg)
+    __abs__ = _unary_method(rules.abs)
 
     def __radd__(self, other: Operand) -> Value:
-        return _binary(rules.add, other, self)
-
-    def __sub__(self, other: Operand) -> Value:
-        return _binary(rules.sub, self, other)
+        return Value.__add__(other, self)  # type: ignore[arg-type]  # either side may be a number
 
     def __rsub__(self, other: Operand) -> Value:
-        return _binary(rules.sub, other, self)
-
-    def __mul__(self, other: Operand) -> Value:
-        return _binary(rules.mul, self, other)
+        return Value.__sub__(other, self)  # type: ignore[arg-type]
 
     def __rmul__(self, other: Operand) -> Value:
-        return _binary(rules.mul, other, self)
-
-    def __truediv__(self, other: Operand) -> Value:
-        return _binary(rules.div, self, other)
+        return Value.__mul__(other, self)  # type: ignore[arg-type]
 
     def __rtruediv__(self, other: Operand) -> Value:
-        return _binary(rules.div, other, self)
-
-    def __pow__(self, other: Operand) -> Value:
-        return _binary(rules.pow, self, other)
+        return Value.__truediv__(other, self)  # type: ignore[arg-type]
 
     def __rpow__(self, other: Operand) -> Value:
-        return _binary(rules.pow, other, self)
-
-    def __neg__(self) -> Value:
-        return _unary(rules.neg, self)
+        return Value.__pow__(other, self)  # type: ignore[arg-type]
 
     def __pos__(self) -> Value:
         return self
 
-    def __abs__(self) -> Value:
-        return _unary(rules.abs, self)
-
-    # ---- elementary functions, the same entries as autograd_lite.exp(x) and friends ----
-    def exp(self) -> Value:
-        """e ** self."""
-        return _unary(rules.exp, self)
-
-    def log(self) -> Value:
-        """Natural logarithm; ValueError for a non-positive number."""
-        return _unary(rules.log, self)
-
-    def sqrt(self) -> Value:
-        """Square root; ValueError for a negative number."""
-        return _unary(rules.sqrt, self)
-
-    def tanh(self) -> Value:
-        """Hyperbolic tangent."""
-        return _unary(rules.tanh, self)
-
-    def sigmoid(self) -> Value:
-        """Logistic function 1 / (1 + e ** -self), stable for any magnitude."""
-        return _unary(rules.sigmoid, self)
-
-    def relu(self) -> Value:
-        """max(self, 0); its derivative at 0 is taken as 0."""
-        return _unary(rules.relu, self)
-
-    def sin(self) -> Value:
-        """Sine."""
-        return _unary(rules.sin, self)
-
-    def cos(self) -> Value:
-        """Cosine."""
-        return _unary(rules.cos, self)
-
-    def abs(self) -> Value:
-        """|self|; its derivative at 0 is taken as 0."""
-        return _unary(rules.abs, self)
+    exp = _unary_method(rules.exp)
+    log = _unary_method(rules.log)
+    sqrt = _unary_method(rules.sqrt)
+    tanh = _unary_method(rules.tanh)
+    sigmoid = _unary_method(rules.sigmoid)
+    relu = _unary_method(rules.relu)
+    sin = _unary_method(rules.sin)
+    cos = _unary_method(rules.cos)
+    abs = _unary_method(rules.abs)
 
     def __apply_rule__(self, rule: Rule, args: Sequence[Any]) -> Value:
         """`rule(*args)` with this Value among `args`: the protocol of `Rule.__call__`."""
@@ -347,70 +439,6 @@ def topological_order(root: Value, within: Collection[Value] | None = None) -> l
             stack.pop()
             order.append(node)
     return order
-
-
-# ---------------------------------------------------------------- building nodes
-# The operators and methods build nodes here without `Rule.__call__`'s generality; the value
-# and the local derivatives still come from the rule's own `forward` and `partials`: the table
-# stays the only copy of each formula.
-
-_new = object.__new__
-
-
-def _node(data: float, rule: Rule | None, a: Any, da: Any, b: Any, db: Any) -> Value:
-    """A new Value with every slot given (no checks): the constructor of the hot path."""
-    node = _new(Value)
-    node.data = data
-    node.grad = 0.0
-    node.label = ""
-    node._rule = rule
-    node._a = a
-    node._da = da
-    node._b = b
-    node._db = db
-    return node
-
-
-def constant(data: float) -> Value:
-    """A new leaf holding the float `data`, unchecked."""
-    return _node(data, None, None, None, None, None)
-
-
-def _unary(rule: Rule, a: Value) -> Value:
-    """`rule(a)` for the Value `a`."""
-    x = a.data
-    out = rule.forward(x)
-    if _is_recording():
-        return _node(out, rule, a, rule.partials[0](x, out), None, None)
-    return constant(out)
-
-
-def _binary(rule: Rule, a: Any, b: Any) -> Value:
-    """`rule(a, b)` for an operator, one side a Value; NotImplemented for a non-number."""
-    if type(a) is Value:
-        x = a.data
-        if type(b) is Value:
-            y = b.data
-            out = rule.forward(x, y)
-            if not _is_recording():
-                return constant(out)
-            d0, d1 = rule.partials
-            return _node(out, rule, a, d0(x, y, out), b, d1(x, y, out))
-        if not is_number(b):
-            return NotImplemented  # type: ignore[no-any-return]  # Python's protocol
-        y = b if type(b) is float else float(b)
-        out = rule.forward(x, y)
-        if not _is_recording():
-            return constant(out)
-        return _node(out, rule, a, rule.partials[0](x, y, out), None, y)
-    if not is_number(a):
-        return NotImplemented  # type: ignore[no-any-return]  # Python's protocol
-    x = a if type(a) is float else float(a)
-    y = b.data
-    out = rule.forward(x, y)
-    if not _is_recording():
-        return constant(out)
-    return _node(out, rule, None, x, b, rule.partials[1](x, y, out))
 
 
 def apply(rule: Rule, args: Sequence[Any]) -> Value:
