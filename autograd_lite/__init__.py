@@ -18,7 +18,6 @@ from autograd_lite.rules import (
     Rule,
     abs,
     cos,
-    dot,
     exp,
     log,
     primitive,
@@ -26,10 +25,9 @@ from autograd_lite.rules import (
     sigmoid,
     sin,
     sqrt,
-    sum,
     tanh,
 )
-from autograd_lite.value import Value, no_grad, topological_order
+from autograd_lite.value import Value, dot, no_grad, sum, topological_order
 
 # Jupyter shows a Value as its graph. The hook is attached here, above both modules, so that
 # value.py never imports the drawing code that builds on it.

@@ -23,8 +23,15 @@ import reprlib
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import Any, Literal, overload
 
-from autograd_lite import rules
-from autograd_lite.value import Value, as_value, edges, interior_order, operands, recording
+from autograd_lite.value import (
+    Value,
+    as_value,
+    edges,
+    interior_order,
+    operands,
+    recording,
+    sum,
+)
 
 Adjoint = Value | float
 """A gradient in the making: a Value in the Value pass, else (or when constant) a float."""
@@ -113,7 +120,7 @@ def _times(adjoint: Adjoint, derivative: Adjoint) -> Adjoint:
 
 def _total(shares: list[Adjoint]) -> Adjoint:
     """The sum of the shares a node received, as one `sum` node."""
-    return shares[0] if len(shares) == 1 else rules.sum(shares)
+    return shares[0] if len(shares) == 1 else sum(shares)
 
 
 def _number(x: Adjoint) -> float:
@@ -208,7 +215,7 @@ def _trace(
     for i in positions:
         x = values[i]
         if isinstance(x, Value):
-            node = rules.sum([x])
+            node = sum([x])
         elif isinstance(x, (int, float, numbers.Real)) and not isinstance(x, bool):
             node = Value(float(x))
         else:

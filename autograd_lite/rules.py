@@ -290,26 +290,6 @@ RULES: dict[str, Rule] = {
 RULES.update(sum=sum_rule, dot=dot_rule)
 
 
-@overload
-def sum(xs: Sequence[float]) -> float: ...  # type: ignore[overload-overlap]
-@overload
-def sum(xs: Sequence[Value | float]) -> Value: ...
-def sum(xs: Sequence[Any]) -> Any:
-    """x0 + x1 + ... as a single node (one step in backward however many terms)."""
-    return sum_rule(*xs)
-
-
-@overload
-def dot(ws: Sequence[float], xs: Sequence[float]) -> float: ...  # type: ignore[overload-overlap]
-@overload
-def dot(ws: Sequence[Value | float], xs: Sequence[Value | float]) -> Value: ...
-def dot(ws: Sequence[Any], xs: Sequence[Any]) -> Any:
-    """w0*x0 + w1*x1 + ... as a single node: a neuron's weighted sum in one step."""
-    if len(ws) != len(xs):
-        raise ValueError(f"dot needs sequences of equal length, got {len(ws)} and {len(xs)}")
-    return dot_rule(*ws, *xs)
-
-
 # ---------------------------------------------------------------- user rules
 
 

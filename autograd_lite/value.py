@@ -26,7 +26,7 @@ import contextlib
 import contextvars
 import functools
 from collections.abc import Callable, Collection, Iterator, Sequence
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, overload
 
 from autograd_lite import rules
 from autograd_lite.rules import Constant, Rule, as_float, differentiating, is_number
@@ -451,12 +451,54 @@ def apply(rule: Rule, args: Sequence[Any]) -> Value:
             junk = next(arg for arg in args if not isinstance(arg, Value) and not is_number(arg))
             raise TypeError(f"{rule.name} needs numbers or Values, got {type(junk).__name__}")
         return node
-    parents = [arg if type(arg) is Value else as_value(arg) for arg in args]  # TypeError if junk
+    return _nary(rule, args)
+
+
+def _nary(rule: Rule, args: Sequence[Any]) -> Value:
+    """A node of any number of inputs: parents and local derivatives as two sequences.
+
+    For an n-ary rule (`arity=None`) `partials[0]` gives every local derivative at once; a
+    fixed-arity rule of three or more inputs gets them one by one.
+    """
+    parents = [arg if type(arg) is Value else as_value(arg) for arg in args]
     xs = [parent.data for parent in parents]
     out = rule.forward(*xs)
     if not _is_recording():
         return constant(out)
-    return _node(out, rule, None, parents, None, rule.local_derivatives(xs, out))
+    partials = rule.partials
+    if rule.arity is None:
+        return _node(out, rule, None, parents, None, partials[0](*xs, out))
+    return _node(out, rule, None, parents, None, [partial(*xs, out) for partial in partials])
+
+
+@overload
+def sum(xs: Sequence[float]) -> float: ...  # type: ignore[overload-overlap]
+@overload
+def sum(xs: Sequence[Operand]) -> Value: ...
+def sum(xs: Sequence[Operand]) -> Value | float:
+    """x0 + x1 + ... as a single node (one step in backward however many terms)."""
+    for x in xs:
+        if type(x) is Value:
+            return _nary(rules.sum_rule, xs)
+    return rules.sum_rule(*xs)
+
+
+@overload
+def dot(ws: Sequence[float], xs: Sequence[float]) -> float: ...  # type: ignore[overload-overlap]
+@overload
+def dot(ws: Sequence[Operand], xs: Sequence[Operand]) -> Value: ...
+def dot(ws: Sequence[Operand], xs: Sequence[Operand]) -> Value | float:
+    """w0*x0 + w1*x1 + ... as a single node: a neuron's weighted sum in one step.
+
+    ValueError when the sequences differ in length.
+    """
+    if len(ws) != len(xs):
+        raise ValueError(f"dot needs sequences of equal length, got {len(ws)} and {len(xs)}")
+    args = [*ws, *xs]
+    for x in args:
+        if type(x) is Value:
+            return _nary(rules.dot_rule, args)
+    return rules.dot_rule(*args)
 
 
 def as_value(x: Operand) -> Value:

@@ -17,23 +17,25 @@ import itertools
 import math
 import numbers
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from autograd_lite import Rule, Value, dot, relu, sigmoid, tanh
+from autograd_lite import Value, dot
 from autograd_lite.value import Operand, as_value
 from nn.io import Architecture, StrPath, read_model
 from nn.module import Module
 
-ACTIVATIONS: dict[str | None, Rule | None] = {
-    "tanh": tanh,
-    "relu": relu,
-    "sigmoid": sigmoid,
+Activation = Callable[[Value], Value]
+
+ACTIVATIONS: dict[str | None, Activation | None] = {
+    "tanh": Value.tanh,
+    "relu": Value.relu,
+    "sigmoid": Value.sigmoid,
     None: None,
 }
-"""Activation functions by name; None means linear (the weighted sum itself)."""
+"""Activations by name, as Value methods (the rules table's fast path); None means linear."""
 
 
-def _activation(name: str | None) -> Rule | None:
+def _activation(name: str | None) -> Activation | None:
     """The rule named `name`, or ValueError listing the valid names."""
     if not (name is None or isinstance(name, str)) or name not in ACTIVATIONS:
         valid = ", ".join(repr(known) for known in ACTIVATIONS)
@@ -76,7 +78,7 @@ class Neuron(Module):
     ) -> None:
         self.nin = _size(nin, "nin")
         self.activation = activation
-        self._rule = _activation(activation)
+        self._activate = _activation(activation)
         rng = random.Random(seed)
         bound = 1.0 / math.sqrt(self.nin)
         self.w = [Value(rng.uniform(-bound, bound)) for _ in range(self.nin)]
@@ -94,7 +96,7 @@ class Neuron(Module):
         b is the weight of that constant input, so w · x + b is a single node of the graph.
         """
         total = dot([*self.w, self.b], inputs)
-        return total if self._rule is None else self._rule(total)
+        return total if self._activate is None else self._activate(total)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """`w.0` ... `w.{nin-1}` in input order, then `b`."""
