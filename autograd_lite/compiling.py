@@ -178,10 +178,12 @@ def _generate(name: str, trace: _Trace) -> tuple[str, Callable[..., Result]]:
             continue
         n, k = number[node], functions[rule]
         arguments = ", ".join([*spelled[node], names[node]])
+        if rule.arity is None:  # one call gives every local derivative of an n-ary rule
+            reverse.append(f"d{n} = p{k}({arguments})")
         for j, parent in enumerate(operands(node)):
             if not isinstance(parent, Value) or parent not in depends:
                 continue
-            local = f"p{k}({arguments})[{j}]" if rule.arity is None else f"p{k}_{j}({arguments})"
+            local = f"d{n}[{j}]" if rule.arity is None else f"p{k}_{j}({arguments})"
             operator = "+=" if parent in started else "="
             reverse.append(f"g{number[parent]} {operator} g{n} * {local}")
             started.add(parent)
