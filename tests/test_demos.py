@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from autograd_lite import RendererError, Value
-from demos import main as demos_main
-from demos import moons, worked_example, xor
-from demos.worked_example import (
+from nn.demos import main as demos_main
+from nn.demos import moons, worked_example, xor
+from nn.demos.worked_example import (
     PUBLISHED_AFTER_ONE_STEP,
     PUBLISHED_DE_DW5,
     PUBLISHED_ERRORS,
