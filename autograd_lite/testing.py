@@ -9,7 +9,7 @@
 
 `expressions()` draws random expression graphs over the engine's operations (or your own
 `primitive`s) with a point to evaluate them at; `assert_gradients_close` compares reverse mode
-with finite differences. Needs Hypothesis: `pip install autograd-lite[testing]`.
+with finite differences. Needs Hypothesis: `pip install hypothesis`.
 """
 
 from __future__ import annotations
@@ -22,9 +22,7 @@ try:
     from hypothesis import assume
     from hypothesis import strategies as st
 except ImportError as error:  # pragma: no cover - exercised by a test that hides hypothesis
-    raise ImportError(
-        "autograd_lite.testing needs Hypothesis: pip install autograd-lite[testing]"
-    ) from error
+    raise ImportError("autograd_lite.testing needs Hypothesis: pip install hypothesis") from error
 
 from autograd_lite import rules
 from autograd_lite.functional import gradients

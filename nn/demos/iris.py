@@ -9,7 +9,7 @@ A seeded stratified split holds out 30% of each species (45 flowers). The featur
 standardised with the mean and standard deviation of the training flowers only, so nothing
 about the held-out flowers leaks into training. `MLP(4, [8, 3])` (a tanh hidden layer, three
 logits) is trained full batch with `nn.cross_entropy` and Adam. The demo prints the held-out
-accuracy and confusion matrix and, with matplotlib (`pip install 'autograd-lite[plot]'`), draws
+accuracy and confusion matrix and, with matplotlib (`pip install matplotlib`), draws
 the loss curves and petal length against petal width, coloured by predicted species, to
 `out/iris.png`.
 
@@ -236,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name:<{width}}" + "".join(f"{c:>{width + 2}}" for c in counts))
 
     if not has_matplotlib():
-        print("No picture: matplotlib is missing; pip install 'autograd-lite[plot]' to get it")
+        print("No picture: matplotlib is missing; `pip install matplotlib` to get it")
         return 0
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "iris.png"

@@ -4,7 +4,7 @@ The data are made here (no scikit-learn): two half circles of radius 1, one shif
 interlock with the other, with seeded Gaussian noise. The model, `MLP(2, [16, 16, 1])` with
 ReLU hidden layers, gives each point a score whose sign is its class; the loss is the hinge
 loss (the SVM margin loss) plus an L2 penalty, minimized by SGD with a learning rate that
-decays from 1.0 to 0.1 over the run. With matplotlib (`pip install 'autograd-lite[plot]'`)
+decays from 1.0 to 0.1 over the run. With matplotlib (`pip install matplotlib`)
 it draws the decision boundary over the data and the loss curve to `out/moons.png`.
 
 With `--compiled`, each point's loss is traced once by `autograd_lite.compile` and replayed as
@@ -254,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Training accuracy after {args.steps} steps: {final:.0%}")
 
     if not has_matplotlib():
-        print("No picture: matplotlib is missing; pip install 'autograd-lite[plot]' to get it")
+        print("No picture: matplotlib is missing; `pip install matplotlib` to get it")
         return 0
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "moons.png"
