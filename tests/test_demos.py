@@ -17,7 +17,6 @@ import pytest
 
 from autograd_lite import RendererError, Value
 from nn.demos import iris, moons, worked_example, xor
-from nn.demos import main as demos_main
 from nn.demos.worked_example import (
     PUBLISHED_AFTER_ONE_STEP,
     PUBLISHED_DE_DW5,
@@ -184,20 +183,6 @@ def test_moons_rejects_bad_hidden_sizes(capsys: pytest.CaptureFixture[str]) -> N
         moons.main(["--hidden", "16,x"])
     assert exit_info.value.code == 2
     assert "16,x" in capsys.readouterr().err
-
-
-def test_make_demo_runs_the_three_demos_in_full(tmp_path: Path) -> None:
-    """demos.main: the published figures, moons >= 95% in 100 SGD steps, Iris, three pictures."""
-    printed = _run(demos_main.main, "--out", str(tmp_path))
-    assert "after 10000 rounds: E_total = 0.0000351019   (published: about 0.0000351)" in printed
-    accuracy = re.search(r"Training accuracy after 100 steps: (\d+)%", printed)
-    assert accuracy
-    assert int(accuracy[1]) >= 95
-    assert "Held-out accuracy: 97.8% (44 of 45)" in printed
-    pictures = ", ".join(
-        str(tmp_path / name) for name in ("worked_example.svg", "moons.png", "iris.png")
-    )
-    assert f"Pictures: {pictures}" in printed
 
 
 def test_moons_compiled_training_takes_the_same_steps() -> None:
