@@ -16,10 +16,22 @@ import pytest
 def test_importing_autograd_lite_does_not_import_graphviz() -> None:
     """graphviz loads when a picture is first drawn, not for programs that never draw."""
     code = (
-        "import sys, autograd_lite, nn; from autograd_lite import Value\n"
+        "import sys, autograd_lite; from autograd_lite import Value\n"
         "assert 'graphviz' not in sys.modules, 'imported with autograd_lite'\n"
         "autograd_lite.draw_graph(Value(1.0) * 2)\n"
         "assert 'graphviz' in sys.modules, 'not imported by draw_graph'\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_packages_import_only_downward() -> None:
+    """The engine (and its command line) never imports nn; nn never imports its demos."""
+    code = (
+        "import sys, autograd_lite, autograd_lite.cli, autograd_lite.testing\n"
+        "assert not any(m == 'nn' or m.startswith('nn.') for m in sys.modules), 'nn'\n"
+        "import nn\n"
+        "assert 'nn.demos' not in sys.modules, 'nn.demos'\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
