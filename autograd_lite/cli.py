@@ -27,6 +27,7 @@ from autograd_lite.graph import RendererError, draw_graph, save_graph
 from autograd_lite.value import Value, as_value
 
 PROG = "autograd-lite"
+DEMOS = "nn.demos"  # the package of runnable demos, found when `demo` runs
 EXAMPLES = """\
 examples:
   autograd-lite grad "x*y + sin(x)" --at x=1.5,y=-2
@@ -205,7 +206,7 @@ def _demo(args: argparse.Namespace) -> int:
         return 0
     if args.name not in demos:
         raise CommandError(f"unknown demo {args.name!r}; the demos are {', '.join(demos)}")
-    module = importlib.import_module(f"demos.{args.name}")
+    module = importlib.import_module(f"{DEMOS}.{args.name}")
     run = getattr(module, "main", None)
     if callable(run):
         return int(run(args.demo_args) or 0)
@@ -265,7 +266,7 @@ def _evaluate(expr: Expression, point: dict[str, float]) -> tuple[list[Value], V
 
 def _demos() -> dict[str, str]:
     """Every demo's name and the first line of its docstring (read, not imported)."""
-    spec = importlib.util.find_spec("demos")
+    spec = importlib.util.find_spec(DEMOS)
     found: dict[str, str] = {}
     for folder in (spec and spec.submodule_search_locations) or []:
         for path in sorted(Path(folder).glob("*.py")):

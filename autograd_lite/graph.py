@@ -13,10 +13,12 @@ import shutil
 import subprocess
 from collections import deque
 from pathlib import Path
-
-import graphviz
+from typing import TYPE_CHECKING
 
 from autograd_lite.value import Value, operands, topological_order
+
+if TYPE_CHECKING:
+    import graphviz  # imported when a picture is first drawn, not with autograd_lite
 
 FORMATS = (".svg", ".png", ".pdf", ".dot")
 SYSTEM_HINT = "`apt-get install graphviz` (or `brew install graphviz`) for the system Graphviz"
@@ -50,6 +52,8 @@ def draw_graph(
         raise ValueError(f"rankdir must be LR, RL, TB or BT, got {rankdir!r}")
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
+    import graphviz
+
     kept, hidden = _nearest(root, max_nodes)
     order = topological_order(root, kept)
     names = {node: f"v{i}" for i, node in enumerate(order)}

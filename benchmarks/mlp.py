@@ -17,14 +17,14 @@ from operator import add, mul
 
 import autograd_lite as ag
 import nn
-from demos.moons import point_hinge, two_moons
+from nn.demos.moons import point_hinge, two_moons
 
 SIZES = (2, 16, 16, 1)
 ALPHA = 1e-4
 
 
 def moons(n: int = 100, seed: int = 1337):
-    """The moons demo's data (`demos.moons.two_moons`, made as scikit-learn's `make_moons`)."""
+    """The moons demo's data (`nn.demos.moons.two_moons`, made as scikit-learn's `make_moons`)."""
     return two_moons(n, seed=seed)
 
 

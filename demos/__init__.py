@@ -1,7 +1,5 @@
-"""Runnable tutorials: short scripts run as `python -m demos.NAME` or `autograd-lite demo NAME`.
+"""`python -m demos.NAME` in a clone: shortcuts to the demos, which live in and install with `nn`.
 
-- `worked_example`: the tutorials' 2-2-2 sigmoid network by hand, to the published digits.
-- `xor`: an XOR-like problem learned by a small sigmoid network with `nn`.
-- `moons`: two-moons classification with an MLP, its decision boundary and loss curve.
-- `main`: the worked example and the moons demo together (`make demo`).
+The code is in `nn/demos/`, so `autograd-lite demo NAME` runs the same demos from any install;
+each module here only imports its `main` and runs it.
 """

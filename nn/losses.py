@@ -4,8 +4,8 @@ Predictions and targets are single ones or equal-length lists. The mean is one `
 the per-sample terms, so backward takes one step for it however large the batch.
 
 Everything on logits is written to stay finite at logits of ±1000: softplus and log-sum-exp
-are computed with the large part taken out before `exp`, and `binary_cross_entropy` clamps the
-probabilities it is given.
+are computed with the large part taken out before `exp`, and `binary_cross_entropy` clamps its
+logarithms at -100, as PyTorch does, so a saturated probability of 0 or 1 still learns.
 """
 
 from __future__ import annotations
@@ -27,6 +27,30 @@ def _softplus_float(x: float) -> float:
 # kinks of relu and abs at 0 (derivatives taken as 0 there) would give d/dx = 0 at x = 0
 # where the true slope is 1/2.
 softplus = primitive("softplus", _softplus_float, grads=(sigmoid,))
+
+LOG_FLOOR = -100.0
+"""Where `binary_cross_entropy` clamps its logarithms, as PyTorch does: p = 0 costs 100, not inf."""
+
+_SLOPE_FLOOR = 1e-12
+"""The smallest p whose 1/p the clamped log's slope uses, PyTorch's epsilon in the BCE backward."""
+
+
+def _clamped_log_float(p: float) -> float:
+    """max(log p, -100), with log 0 taken as -inf."""
+    return max(math.log(p), LOG_FLOOR) if p > 0 else LOG_FLOOR
+
+
+def _clamped_log_slope(p: Operand) -> Operand:
+    """1 / max(p, 1e-12): the slope of log p, kept large where the value is clamped.
+
+    The clamped function is flat below e**-100, but a zero slope there would stop a saturated
+    prediction from learning; this is the slope PyTorch's backward uses.
+    """
+    at = p.data if isinstance(p, Value) else p
+    return 1 / p if at > _SLOPE_FLOOR else 1 / _SLOPE_FLOOR
+
+
+clamped_log = primitive("clamped_log", _clamped_log_float, grads=(_clamped_log_slope,))
 
 
 def _values(xs: Operand | Sequence[Operand]) -> list[Value]:
@@ -79,22 +103,27 @@ def mse_loss(preds: Operand | Sequence[Operand], targets: Operand | Sequence[Ope
 
 
 def binary_cross_entropy(
-    probs: Operand | Sequence[Operand], targets: float | Sequence[float], eps: float = 1e-12
+    probs: Operand | Sequence[Operand], targets: float | Sequence[float]
 ) -> Value:
     """Mean of -(y log p + (1 - y) log(1 - p)) for probabilities p and targets y in [0, 1].
 
-    Each p is clamped to [eps, 1 - eps] first, so p = 0 or 1 (a saturated sigmoid) gives a
-    large finite loss instead of log(0). Where p is clamped its gradient is 0, as for
-    `torch.clamp`. For probabilities that come from a sigmoid, `bce_with_logits` on the logits
-    is better: exact and stable with no clamp.
+    As in PyTorch, each log is clamped at -100, so p = 0 or 1 (a saturated sigmoid) gives a
+    loss of at most 100 per sample, and its slope is 1 / max(p, 1e-12), so the gradient stays
+    large and points toward the target. A probability outside [0, 1] is a bug upstream and
+    raises ValueError. For probabilities that come from a sigmoid, `bce_with_logits` on the
+    logits is better: exact and stable with no clamp.
     """
     values, wanted = _pairs("binary_cross_entropy", probs, targets)
     _check_targets("binary_cross_entropy", wanted, "numbers in [0, 1]", _unit)
-    terms = []
-    for p, y in zip(values, wanted):
-        clamped = p if eps <= p.data <= 1 - eps else Value(min(max(p.data, eps), 1 - eps))
-        terms.append(-(y * log(clamped) + (1 - y) * log(1 - clamped)))
-    return _mean(terms)
+    for p in values:
+        if not _unit(p.data):
+            raise ValueError(
+                f"binary_cross_entropy: probabilities must be in [0, 1], got {p.data!r} "
+                "(for logits use bce_with_logits)"
+            )
+    return _mean(
+        [-(y * clamped_log(p) + (1 - y) * clamped_log(1 - p)) for p, y in zip(values, wanted)]
+    )
 
 
 def bce_with_logits(logits: Operand | Sequence[Operand], targets: float | Sequence[float]) -> Value:

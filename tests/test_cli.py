@@ -10,7 +10,7 @@ import pytest
 
 import autograd_lite
 
-DEMO_FOLDER = Path(__file__).resolve().parent.parent / "demos"
+DEMO_FOLDER = Path(__file__).resolve().parent.parent / "nn" / "demos"
 DEMOS = sorted(path.stem for path in DEMO_FOLDER.glob("*.py") if not path.stem.startswith("_"))
 
 

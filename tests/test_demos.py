@@ -16,9 +16,8 @@ from pathlib import Path
 import pytest
 
 from autograd_lite import RendererError, Value
-from demos import main as demos_main
-from demos import moons, worked_example, xor
-from demos.worked_example import (
+from nn.demos import iris, moons, worked_example, xor
+from nn.demos.worked_example import (
     PUBLISHED_AFTER_ONE_STEP,
     PUBLISHED_DE_DW5,
     PUBLISHED_ERRORS,
@@ -174,7 +173,7 @@ def test_moons_without_matplotlib_still_trains(
     monkeypatch.setattr(moons, "has_matplotlib", lambda: False)
     printed = _run(moons.main, "--steps", "2", "--samples", "10", "--out", str(tmp_path))
     assert "Training accuracy after 2 steps" in printed
-    assert "pip install 'autograd-lite[plot]'" in printed
+    assert "`pip install matplotlib`" in printed
     assert not (tmp_path / "moons.png").exists()
 
 
@@ -186,16 +185,6 @@ def test_moons_rejects_bad_hidden_sizes(capsys: pytest.CaptureFixture[str]) -> N
     assert "16,x" in capsys.readouterr().err
 
 
-def test_make_demo_runs_both_demos_in_full(tmp_path: Path) -> None:
-    """demos.main: the published figures, moons >= 95% in 100 SGD steps, both pictures."""
-    printed = _run(demos_main.main, "--out", str(tmp_path))
-    assert "after 10000 rounds: E_total = 0.0000351019   (published: about 0.0000351)" in printed
-    accuracy = re.search(r"Training accuracy after 100 steps: (\d+)%", printed)
-    assert accuracy
-    assert int(accuracy[1]) >= 95
-    assert f"Pictures: {tmp_path / 'worked_example.svg'}, {tmp_path / 'moons.png'}" in printed
-
-
 def test_moons_compiled_training_takes_the_same_steps() -> None:
     """--compiled trains through autograd_lite.compile with the graph's losses and accuracies."""
     points, labels = moons.two_moons(40, seed=3)
@@ -205,3 +194,53 @@ def test_moons_compiled_training_takes_the_same_steps() -> None:
     )
     assert compiled_losses == pytest.approx(graph_losses, rel=1e-12, abs=1e-15)
     assert compiled_accuracies == graph_accuracies
+
+
+# ---------------------------------------------------------------- Fisher's Iris
+
+
+def test_iris_file_is_fishers_150_flowers() -> None:
+    """150 rows of 4 measurements in cm, 50 of each of the three species, as published."""
+    rows, labels, species = iris.load_iris()
+    assert species == ["setosa", "versicolor", "virginica"]
+    assert len(rows) == 150
+    assert [labels.count(k) for k in range(3)] == [50, 50, 50]
+    assert rows[0] == [5.1, 3.5, 1.4, 0.2]  # the first flower of Fisher's table
+    assert all(len(row) == 4 and all(0.1 <= x <= 7.9 for x in row) for row in rows)
+
+
+def test_iris_split_is_stratified_seeded_and_disjoint() -> None:
+    """30% of each species held out; the same seed gives the same split, another seed another."""
+    _, labels, _ = iris.load_iris()
+    train, test = iris.stratified_split(labels, 0.3, seed=0)
+    assert sorted(train + test) == list(range(150))
+    assert [sum(labels[i] == k for i in test) for k in range(3)] == [15, 15, 15]
+    assert (train, test) == iris.stratified_split(labels, 0.3, seed=0)
+    assert test != iris.stratified_split(labels, 0.3, seed=1)[1]
+
+
+def test_iris_standardises_with_training_statistics_only() -> None:
+    """Training columns get mean 0 and deviation 1; the held-out rows use the same shift."""
+    rows = [[1.0, 10.0], [3.0, 30.0]]
+    means, stds = iris.standardiser(rows)
+    assert (means, stds) == ([2.0, 20.0], [1.0, 10.0])
+    assert iris.standardise([[5.0, 0.0]], means, stds) == [[3.0, -2.0]]
+
+
+def test_iris_confusion_matrix_counts_true_by_predicted() -> None:
+    """counts[true][predicted]."""
+    assert iris.confusion_matrix([0, 2, 2, 1], [0, 1, 2, 1], 3) == [[1, 0, 0], [0, 1, 1], [0, 0, 1]]
+
+
+def test_iris_demo_classifies_held_out_flowers(tmp_path: Path) -> None:
+    """The default run: >= 95% of the 45 held-out flowers right, the matrix and the plot."""
+    printed = _run(iris.main, "--out", str(tmp_path))
+    accuracy = re.search(r"Held-out accuracy: ([\d.]+)% \((\d+) of 45\)", printed)
+    assert accuracy
+    assert float(accuracy[1]) >= 95
+    matrix = re.findall(r"^  (setosa|versicolor|virginica) +(\d+) +(\d+) +(\d+)$", printed, re.M)
+    assert [name for name, *_ in matrix] == ["setosa", "versicolor", "virginica"]
+    counts = [[int(c) for c in row] for _, *row in matrix]
+    assert sum(map(sum, counts)) == 45
+    assert sum(counts[k][k] for k in range(3)) == int(accuracy[2])
+    assert (tmp_path / "iris.png").read_bytes().startswith(b"\x89PNG")

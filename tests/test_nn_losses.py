@@ -58,26 +58,38 @@ def test_binary_cross_entropy_matches_torch() -> None:
     assert grads == pytest.approx(expected, rel=1e-13)
 
 
-def test_binary_cross_entropy_clamps_probabilities_to_eps() -> None:
-    """p = 0 with y = 1 costs -log(1e-12), finite, with gradient 0 where p was clamped."""
-    p = Value(0.0)
-    loss = nn.binary_cross_entropy(p, 1.0)
-    loss.backward()
-    assert loss.data == pytest.approx(-math.log(1e-12), rel=1e-12)
-    assert p.grad == 0.0
-    assert nn.binary_cross_entropy(Value(1.0), 1.0).data == pytest.approx(1e-12, rel=1e-3)
+@pytest.mark.parametrize(
+    ("prob", "target", "loss", "grad"),
+    [(0.0, 1.0, 100.0, -1e12), (1.0, 0.0, 100.0, 1e12), (1e-20, 1.0, 46.051701859880914, -1e12)],
+)
+def test_binary_cross_entropy_clamps_its_logs_at_minus_100_as_torch_does(
+    prob: float, target: float, loss: float, grad: float
+) -> None:
+    """A saturated probability costs at most 100 and its gradient still points to the target."""
+    p = Value(prob)
+    result = nn.binary_cross_entropy(p, target)
+    result.backward()
+    assert result.data == pytest.approx(loss, rel=1e-15)
+    assert p.grad == pytest.approx(grad, rel=1e-15)
 
 
 def test_binary_cross_entropy_of_saturated_sigmoids_is_finite() -> None:
-    """sigmoid(±1000) is exactly 1 or 0; the clamp keeps loss and gradients finite."""
+    """sigmoid(±1000) is exactly 1 or 0, the wrong way round here: a loss of 100 each."""
     logits = [Value(1000.0), Value(-1000.0)]
-    loss = nn.binary_cross_entropy([sigmoid(z) for z in logits], [0.0, 1.0])
+    probs = [sigmoid(z) for z in logits]
+    loss = nn.binary_cross_entropy(probs, [0.0, 1.0])
     loss.backward()
-    # 1 is clamped to the float nearest 1 - 1e-12, and 1 minus that is 1.0000889e-12.
-    expected = (-math.log(1 - (1 - 1e-12)) - math.log(1e-12)) / 2
-    assert loss.data == pytest.approx(expected, rel=1e-15)
-    assert loss.data == pytest.approx(27.63103, rel=1e-6)
+    assert loss.data == 100.0
+    assert probs[0].grad > 1e11  # toward its target 0
+    assert probs[1].grad < -1e11  # toward its target 1
     assert all(math.isfinite(z.grad) for z in logits)
+
+
+@pytest.mark.parametrize("prob", [1.5, -0.1, math.nan])
+def test_binary_cross_entropy_refuses_a_probability_outside_0_1(prob: float) -> None:
+    """A probability of 1.5 is a bug upstream (a logit passed as a probability): ValueError."""
+    with pytest.raises(ValueError, match=rf"probabilities must be in \[0, 1\], got {prob}"):
+        nn.binary_cross_entropy([Value(0.5), Value(prob)], [1.0, 1.0])
 
 
 def test_bce_with_logits_matches_torch_including_zero_and_1000() -> None:

@@ -2,6 +2,7 @@
 
 import importlib
 import math
+import subprocess
 import sys
 
 import pytest
@@ -191,6 +192,74 @@ def test_assert_gradients_close_passes_and_fails():
         assert_gradients_close(wrong_sin, 0.5)
 
 
+def test_a_mismatch_names_the_formula_the_point_and_the_wrong_operation():
+    """In x0 * wrong_sin(x1 + 1) the message blames wrong_sin, at the argument it received."""
+    f = Expression(2, [(rules.add, (1, 0)), (wrong_sin, (2,)), (rules.mul, (0, 3))])
+    with pytest.raises(AssertionError) as failure:
+        assert_gradients_close(f, 0.5, 0.25)
+    first, second, *evidence = str(failure.value).splitlines()
+    assert (
+        first
+        == "x0 * wrong_sin(x1 + x0) at x0 = 0.5, x1 = 0.25: the derivative of wrong_sin is wrong"
+    )
+    assert second == "checked alone at wrong_sin(0.75), input i being its argument i:"
+    assert "input 0 = 0.75: MISMATCH" in evidence
+
+
+def test_a_mismatch_of_a_plain_function_names_it_and_the_point():
+    """A function that is not an Expression: its name, the point, then gradcheck's report."""
+
+    def twice_wrong_sin(x):
+        return 2 * wrong_sin(x)
+
+    for f, formula in ((wrong_sin, "wrong_sin(x0)"), (twice_wrong_sin, "twice_wrong_sin")):
+        with pytest.raises(AssertionError) as failure:
+            assert_gradients_close(f, 0.5)
+        first = str(failure.value).splitlines()[0]
+        assert first.startswith(f"{formula} at x0 = 0.5: reverse mode and finite differences")
+
+
+PROPERTY_TEST = """
+import math
+from hypothesis import given, settings
+from autograd_lite import primitive, sin
+from autograd_lite.testing import assert_gradients_close, expressions
+
+wrong_sin = primitive("wrong_sin", math.sin, grads=(sin,))
+
+
+@settings(database=None)
+@given(expressions(ops=["+", "*", "tanh", wrong_sin]))
+def test_gradients(example):
+    f, xs = example
+    assert_gradients_close(f, *xs)
+"""
+
+
+def test_a_failing_property_test_shows_the_formula_within_15_lines(tmp_path):
+    """Under pytest the library's frames are hidden: the formula and the culprit come first."""
+    (tmp_path / "test_wrong.py").write_text(PROPERTY_TEST, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--hypothesis-seed=0"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    lines = done.stdout.splitlines()
+    assert done.returncode == 1, done.stdout
+    report = lines[next(i for i, line in enumerate(lines) if "= FAILURES =" in line) :]
+    formula = next(i for i, line in enumerate(report) if "wrong_sin(x0)" in line)
+    assert formula < 15, "\n".join(report[: formula + 1])
+    message = [line for line in report if line.startswith("E ")]
+    assert message[0].endswith(
+        "GradcheckError: wrong_sin(x0) at x0 = 0.0: the derivative of wrong_sin is wrong"
+    )
+    length = next(i for i, line in enumerate(message) if "Failing test case" in line)
+    assert length < 15, "\n".join(message)  # Hypothesis's own lines follow the message
+    assert not any("def gradcheck" in line or "def _compare" in line for line in lines)
+
+
 def test_hypothesis_finds_and_shrinks_a_wrong_rule():
     """Among random expressions the wrong rule is found and shrunk to its simplest use."""
     f, xs = find(expressions(ops=["+", "*", "tanh", wrong_sin]), _disagrees, settings=SEARCH)
@@ -215,5 +284,5 @@ def test_import_without_hypothesis_says_what_to_install(monkeypatch):
     """Without Hypothesis, importing autograd_lite.testing names the extra to install."""
     monkeypatch.setitem(sys.modules, "hypothesis", None)
     monkeypatch.delitem(sys.modules, "autograd_lite.testing")
-    with pytest.raises(ImportError, match=r"pip install autograd-lite\[testing\]"):
+    with pytest.raises(ImportError, match="needs Hypothesis: pip install hypothesis"):
         importlib.import_module("autograd_lite.testing")
