@@ -296,3 +296,28 @@ def test_label_must_be_a_string(label) -> None:
     """A label that is not a str is refused with its type (graphs and explain print labels)."""
     with pytest.raises(TypeError, match=type(label).__name__):
         Value(1.0, label=label)
+
+
+def test_reading_a_graph_changes_nothing_while_another_runs_backward() -> None:
+    """Threads drawing one graph see the same text throughout another graph's backward passes."""
+    x = Value(0.5, "x")
+    shown = (x * 3.0 - 1.0).tanh() / (2.0 + x)
+    expected = ag.draw_graph(shown).source
+    other = Value(1.0)
+    busy = other
+    for _ in range(20_000):
+        busy = busy * 1.0001 + 0.001
+    seen: list[str] = []
+
+    def draw() -> None:
+        seen.extend(ag.draw_graph(shown).source for _ in range(20))
+
+    readers = [threading.Thread(target=draw) for _ in range(4)]
+    for reader in readers:
+        reader.start()
+    for _ in range(5):
+        busy.backward()
+    for reader in readers:
+        reader.join()
+    assert seen == [expected] * 80
+    assert other.grad == pytest.approx(5 * 1.0001**20_000)
