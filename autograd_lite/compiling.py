@@ -516,6 +516,7 @@ class _Writer:
                 if any(isinstance(x, Value) and x in self.batched for x in operands(node)):
                     self.batched.add(node)
             self.np = _numpy()
+        self.layers = self.find_layers() if layout is not None else {}
 
     def spell(self, x: Value | float, name: str) -> str:
         """How the code spells an operand: its variable, or a literal for a constant."""
@@ -562,6 +563,11 @@ class _Writer:
             assert rule is not None
             inputs = [self.spell(x, f"c{n}_{j}") for j, x in enumerate(operands(node))]
             spelled[node] = inputs
+            layer = self.layers.get(node)
+            if layer is not None:
+                if layer[0] is node:
+                    lines += self.layer_forward(layer, spelled)
+                continue
             forward = self.function(rule, -1, len(inputs), node in self.batched)
             self.names[node] = f"v{n}"
             lines.append(f"v{n} = {forward}({', '.join(inputs)})")
@@ -618,6 +624,11 @@ class _Writer:
         for node in reversed(program.ops):
             n = program.number[node]
             rule = node.rule
+            layer = self.layers.get(node)
+            if layer is not None:
+                if layer[0] is node:
+                    lines += self.layer_reverse(layer, spelled)
+                continue
             if node not in program.depends or f"g{n}" not in self.started or rule is None:
                 continue
             batched = node in self.batched
@@ -638,6 +649,97 @@ class _Writer:
                 lines.append(f"{target} {operator} {share}")
                 self.started.add(target)
         return lines
+
+    def find_layers(self) -> dict[Value, list[Value]]:
+        """Weighted sums (`dot` nodes) that share their array inputs: a layer of neurons.
+
+        Each pair w_i * x_i of such a node has one side a per-sample array (the same Value,
+        at the same place, in every node of the layer) and the other a number, or both sides
+        numbers. A layer of two or more is computed by one matrix product, where `f` made its
+        first node; a node whose numbers are computed after that stays on its own.
+        """
+        made = self.program.trace.made
+        candidates: dict[tuple[Any, ...], list[Value]] = {}
+        for node in self.program.ops:
+            if node.rule is not rules.dot_rule or node not in self.batched:
+                continue
+            inputs = operands(node)
+            half = len(inputs) // 2
+            key: list[Any] = []
+            for w, x in zip(inputs[:half], inputs[half:]):
+                sides = [self.is_array(w), self.is_array(x)]
+                if all(sides):
+                    break
+                key.append((0, w) if sides[0] else (1, x) if sides[1] else None)
+            else:
+                if any(key):
+                    candidates.setdefault(tuple(key), []).append(node)
+        layers: dict[Value, list[Value]] = {}
+        for members in candidates.values():
+            start = made[members[0]]
+            layer = [
+                node
+                for node in members
+                if all(
+                    not isinstance(y, Value) or y.rule is None or made.get(y, -1) < start
+                    for y in operands(node)
+                )
+            ]
+            if len(layer) >= 2:
+                layers.update(dict.fromkeys(layer, layer))
+        return layers
+
+    def layer_forward(self, layer: list[Value], spelled: dict[Value, list[str]]) -> list[str]:
+        """One `_Layer` for the whole layer; each node's value is a row of its product."""
+        number = self.program.number
+        first = number[layer[0]]
+        self.namespace["_Layer"] = _Layer
+        for node in layer:
+            spelled.setdefault(node, [self.spell(x, "c") for x in operands(node)])
+        members = "".join(f"({', '.join(spelled[node])},), " for node in layer)
+        lines = [f"L{first} = _Layer(_n, ({members}))"]
+        for row, node in enumerate(layer):
+            self.names[node] = f"v{number[node]}"
+            lines.append(f"v{number[node]} = L{first}.values[{row}]")
+        return lines
+
+    def layer_reverse(self, layer: list[Value], spelled: dict[Value, list[str]]) -> list[str]:
+        """The layer's reverse pass: two matrix products, then each input takes its share."""
+        program, number = self.program, self.program.number
+        first = number[layer[0]]
+        grads = [
+            f"g{number[node]}" if f"g{number[node]}" in self.started else "0.0" for node in layer
+        ]
+        if all(g == "0.0" for g in grads):
+            return []
+        lines = [f"K{first}, J{first} = L{first}.reverse(({', '.join(grads)},))"]
+        shares: list[tuple[Value | float, str]] = []
+        for row, node in enumerate(layer):
+            inputs = operands(node)
+            half = len(inputs) // 2
+            column = 0
+            for i in range(half):
+                w, x = inputs[i], inputs[i + half]
+                if self.is_array(w) or self.is_array(x):
+                    array, weight = (w, x) if self.is_array(w) else (x, w)
+                    if row == 0:
+                        shares.append((array, f"J{first}[{column}]"))
+                    shares.append((weight, f"K{first}[{row}][{column}]"))
+                    column += 1
+                elif grads[row] != "0.0":
+                    self.namespace["_total"] = _total
+                    for y, other in ((w, spelled[node][i + half]), (x, spelled[node][i])):
+                        shares.append((y, f"_total({grads[row]}, {other}, _n)"))
+        for y, share in shares:
+            if isinstance(y, Value) and y in program.depends:
+                target = f"g{number[y]}"
+                lines.append(f"{target} {'+=' if target in self.started else '='} {share}")
+                self.started.add(target)
+        return lines
+
+    def is_array(self, x: Value | float) -> bool:
+        """Whether the code holds `x` as an array (an array argument reaches it)."""
+        return isinstance(x, Value) and x in self.batched
 
     def locals(
         self,
@@ -711,6 +813,91 @@ def _total(g: Any, local: Any, n: int) -> float:
     if np.ndim(g) or np.ndim(local):
         return float(np.sum(np.multiply(g, local)))
     return float(g * local * n)
+
+
+_ROUNDING = 2.3e-16
+"""Twice the unit roundoff: a sum of k terms formed in two orders differs by at most about
+k * _ROUNDING * (the sum of their magnitudes)."""
+
+
+def _settle(z: Any, size: Any, count: int, exact: Callable[..., float], args: Sequence[Any]) -> Any:
+    """`z`, a sum formed by NumPy, with the entries where the order of summation could matter
+    computed again by the rule's float `exact`: those within rounding of 0 (where a kink would
+    see the sign) and those not finite. Entries whose terms are all 0 are exactly 0 either way.
+    """
+    np = _numpy()
+    suspect = (np.abs(z) <= (count + 2) * _ROUNDING * size) & (size > 0)
+    suspect |= ~np.isfinite(z)
+    if not suspect.any():
+        return z
+    z = np.array(z, dtype=float)
+    for k in zip(*np.nonzero(suspect)):
+        z[k] = exact(*[float(a[k[-1]]) if np.ndim(a) else float(a) for a in args])
+    return z
+
+
+def _sum_arrays(*xs: Any) -> Any:
+    """The rule `sum` over arrays, its edges exactly the rule's."""
+    np = _numpy()
+    z = builtins.sum(xs, 0.0)
+    return _settle(z, builtins.sum(map(np.abs, xs), 0.0), len(xs), rules.sum_rule.forward, xs)
+
+
+def _dot_arrays(*ws_then_xs: Any) -> Any:
+    """The rule `dot` over arrays, its edges exactly the rule's."""
+    np = _numpy()
+    half = len(ws_then_xs) // 2
+    terms = [w * x for w, x in zip(ws_then_xs[:half], ws_then_xs[half:])]
+    z = builtins.sum(terms, 0.0)
+    size = builtins.sum(map(np.abs, terms), 0.0)
+    return _settle(z, size, half, rules.dot_rule.forward, ws_then_xs)
+
+
+class _Layer:
+    """Weighted sums that share their per-sample inputs, as one matrix product and its reverse.
+
+    `members` holds each sum's `dot` operands (the w's, then the x's) as the generated code has
+    them: arrays for the per-sample inputs, floats for the rest. In each pair one side is an
+    array (the same in every member) or neither is.
+    """
+
+    def __init__(self, n: int, members: Sequence[Sequence[Any]]) -> None:
+        np = _numpy()
+        ndim = np.ndim
+        half = len(members[0]) // 2
+        rows: list[Any] = []
+        coefficients: list[list[float]] = [[] for _ in members]
+        rest = [0.0] * len(members)  # the pairs of two numbers, per member
+        size = [0.0] * len(members)
+        for i in range(half):
+            w, x = members[0][i], members[0][i + half]
+            side = 0 if ndim(w) else 1 if ndim(x) else -1
+            if side >= 0:
+                rows.append(members[0][i + half * side])
+            for m, operands_ in enumerate(members):
+                if side < 0:
+                    term = operands_[i] * operands_[i + half]
+                    rest[m] += term
+                    size[m] += abs(term)
+                else:
+                    coefficients[m].append(operands_[i + half * (1 - side)])
+        self.inputs = np.array(rows)
+        self.weights = np.array(coefficients)
+        z = self.weights @ self.inputs + np.array(rest)[:, None]
+        sizes = np.abs(self.weights) @ np.abs(self.inputs) + np.array(size)[:, None]
+        self.values = z
+        suspect = (np.abs(z) <= (half + 2) * _ROUNDING * sizes) & (sizes > 0) | ~np.isfinite(z)
+        if suspect.any():
+            exact = rules.dot_rule.forward
+            for m, k in zip(*np.nonzero(suspect)):
+                z[m, k] = exact(*[float(a[k]) if ndim(a) else float(a) for a in members[m]])
+        self.n = n
+
+    def reverse(self, grads: Sequence[Any]) -> tuple[list[list[float]], Any]:
+        """The batch sums of d/d(weight) per member, and d/d(input) per sample for each input."""
+        np = _numpy()
+        g = np.array([np.broadcast_to(x, (self.n,)) for x in grads])
+        return (g @ self.inputs.T).tolist(), self.weights.T @ g
 
 
 def _exactly(np: Any, fast: Callable[..., Any], exact: Callable[..., Any]) -> Callable[..., Any]:
@@ -807,8 +994,10 @@ def _array_rule(
     np: Any, rule: Rule, nargs: int
 ) -> tuple[Callable[..., Any], tuple[Callable[..., Any], ...]]:
     """`rule`'s forward and partials over arrays: NumPy's where known, else entry by entry."""
-    if rule is rules.sum_rule or rule is rules.dot_rule:  # plain arithmetic: fine on arrays
-        return rule.forward, rule.partials
+    if rule is rules.sum_rule:
+        return _sum_arrays, rule.partials
+    if rule is rules.dot_rule:
+        return _dot_arrays, rule.partials
     if not _FAST:
         _FAST.update(_fast_rules(np))
     fast = _FAST.get(rule)
