@@ -223,3 +223,24 @@ def test_without_numpy_a_batch_says_what_to_install(monkeypatch) -> None:
     with pytest.raises(ImportError, match=r"autograd-lite\[fast\]"):
         g([1.0, 2.0])
     assert g(1.0) == (2.0, (2.0,))
+
+
+def test_moons_demo_trains_batched(tmp_path, capsys) -> None:
+    """`python -m demos.moons --batched` trains on arrays and compares a step's time."""
+    from demos import moons
+
+    moons.main(["--batched", "--samples", "60", "--steps", "3", "--out", str(tmp_path)])
+    printed = capsys.readouterr().out
+    assert "sgd, batched" in printed
+    assert "ms batched" in printed
+    assert "one point at a time" in printed
+
+
+def test_moons_batched_training_takes_the_compiled_steps() -> None:
+    """Batched training gives the per-point compiled training's losses (to rounding)."""
+    from demos import moons
+
+    points, labels = moons.two_moons(40, seed=3)
+    _, compiled, _ = moons.train(points, labels, steps=4, seed=3, compiled=True)
+    _, batched, _ = moons.train(points, labels, steps=4, seed=3, batched=True)
+    assert batched == pytest.approx(compiled, rel=1e-12)
