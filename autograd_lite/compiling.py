@@ -62,7 +62,7 @@ from typing import Any, NamedTuple
 from autograd_lite import rules
 from autograd_lite import value as engine
 from autograd_lite.functional import gradients
-from autograd_lite.rules import Rule, as_float
+from autograd_lite.rules import Rule, as_float, is_number
 from autograd_lite.value import Value, operands, recording
 
 Result = tuple[float, tuple[float, ...]]
@@ -254,7 +254,7 @@ def _checked_output(f: Callable[..., Any], output: Any) -> Value:
 
 def _is_batch(arg: object) -> bool:
     """Whether an argument is a batch: a NumPy array (or anything array-like, or a list)."""
-    return hasattr(arg, "__array__") or isinstance(arg, (list, tuple))
+    return not is_number(arg) and (hasattr(arg, "__array__") or isinstance(arg, (list, tuple)))
 
 
 def _sample(args: Sequence[Any], layout: Sequence[bool], k: int) -> list[float]:
@@ -283,9 +283,9 @@ class _Guard(NamedTuple):
     """
 
     made: int
-    node: Value
+    node: Any  # a Value while tracing, a _Node or constant in a program
     test: str
-    other: Value | float | None
+    other: Any
     outcome: bool | float
 
 
@@ -446,8 +446,29 @@ class _Compiled:
         return run
 
 
+class _Node:
+    """A traced Value as the code generator sees it: its number and how it was computed.
+
+    `rule` and `inputs` (nodes and constant floats) for an operation; neither for an argument
+    or a Value from outside, which `outside` then holds. Not a Value, so that the compiled
+    function keeps no graph alive.
+    """
+
+    __slots__ = ("inputs", "made", "n", "outside", "rule")
+
+    def __init__(
+        self,
+        n: int,
+        rule: Rule | None = None,
+        inputs: tuple[_Node | float, ...] = (),
+        made: int = -1,
+        outside: Value | None = None,
+    ) -> None:
+        self.n, self.rule, self.inputs, self.made, self.outside = n, rule, inputs, made, outside
+
+
 class _Program:
-    """The traced graph laid out for code: names, order, what needs a gradient.
+    """The traced graph laid out for code: numbers, order, what needs a gradient.
 
     Node n's value is `a{n}` for an argument, `v{n}` for an operation or a Value read from
     outside, a literal for a constant; its gradient is `g{n}`. Operations are written in the
@@ -456,33 +477,39 @@ class _Program:
     """
 
     def __init__(self, trace: _Trace) -> None:
-        self.trace = trace
-        self.number: dict[Value, int] = {leaf: i for i, leaf in enumerate(trace.inputs)}
-        self.outside: list[Value] = []  # read through `.data` on every call
-        self.ops = [
-            node for node in trace.made if node.rule is not None and node not in self.number
-        ]
-        for node in self.ops:
-            self.number.setdefault(node, len(self.number))
-        for node in self._mentioned():
-            if node not in self.number and node not in trace.made:
-                self.number[node] = len(self.number)
-                self.outside.append(node)
-        self.depends = set(trace.inputs)  # the nodes whose gradient matters: they reach an argument
-        for node in self.ops:
-            if any(isinstance(x, Value) and x in self.depends for x in operands(node)):
-                self.depends.add(node)
+        self.inputs = [_Node(i) for i in range(len(trace.inputs))]
+        self.outside: list[_Node] = []  # read through `.data` on every call
+        nodes: dict[Value, _Node] = dict(zip(trace.inputs, self.inputs))
 
-    def _mentioned(self) -> Iterator[Value]:
-        for node in self.ops:
-            for x in operands(node):
-                if isinstance(x, Value):
-                    yield x
-        yield self.trace.output
-        for guard in self.trace.guards:
-            yield guard.node
-            if isinstance(guard.other, Value):
-                yield guard.other
+        def node(x: Value | float) -> _Node | float:
+            if not isinstance(x, Value):
+                return x
+            known = nodes.get(x)
+            if known is not None:
+                return known
+            if x in trace.made:  # a constant made by f
+                return x.data
+            nodes[x] = new = _Node(len(nodes), outside=x)
+            self.outside.append(new)
+            return new
+
+        self.ops: list[_Node] = []
+        for value, made in trace.made.items():
+            if value.rule is not None:
+                inputs = tuple(map(node, operands(value)))
+                nodes[value] = op = _Node(len(nodes), value.rule, inputs, made)
+                self.ops.append(op)
+        self.output = node(trace.output)
+        self.guards = [
+            _Guard(
+                g.made, node(g.node), g.test, None if g.other is None else node(g.other), g.outcome
+            )
+            for g in trace.guards
+        ]
+        self.depends = set(self.inputs)  # the nodes whose gradient matters: they reach an argument
+        for op in self.ops:
+            if any(x in self.depends for x in op.inputs if isinstance(x, _Node)):
+                self.depends.add(op)
 
     def build(self, owner: _Compiled, layout: tuple[bool, ...] | None) -> tuple[str, Any]:
         """Source and function: over floats (`layout` None) or a batch of that layout."""
@@ -504,28 +531,32 @@ class _Writer:
         self.layout = layout
         self.namespace: dict[str, Any] = {}
         self.functions: dict[tuple[Rule, bool, int], int] = {}
-        trace = program.trace
-        self.names: dict[Value, str] = {leaf: f"a{i}" for i, leaf in enumerate(trace.inputs)}
+        self.names: dict[_Node, str] = {leaf: f"a{leaf.n}" for leaf in program.inputs}
         for node in program.outside:
-            self.names[node] = f"v{program.number[node]}"
+            self.names[node] = f"v{node.n}"
         # in a batch, the nodes an array argument reaches hold arrays; the others stay floats
-        self.batched: set[Value] = set()
+        self.batched: set[_Node] = set()
         if layout is not None:
-            self.batched = {leaf for leaf, b in zip(trace.inputs, layout) if b}
+            self.batched = {leaf for leaf, b in zip(program.inputs, layout) if b}
             for node in program.ops:
-                if any(isinstance(x, Value) and x in self.batched for x in operands(node)):
+                if any(x in self.batched for x in node.inputs if isinstance(x, _Node)):
                     self.batched.add(node)
             self.np = _numpy()
         self.layers = self.find_layers() if layout is not None else {}
 
-    def spell(self, x: Value | float, name: str) -> str:
+    def spell(self, x: _Node | float) -> str:
         """How the code spells an operand: its variable, or a literal for a constant."""
-        if isinstance(x, Value):
-            known = self.names.get(x)
-            if known is not None:
-                return known
-            return _constant(x.data if x.rule is None else math.nan, name, self.namespace)
-        return _constant(x, name, self.namespace)
+        if isinstance(x, _Node):
+            return self.names[x]  # computed before: the code follows the order f made them in
+        return self.constant(x)
+
+    def constant(self, data: float) -> str:
+        """A number's literal, or a name in the namespace for inf and nan (no literal)."""
+        if math.isfinite(data):
+            return repr(data)
+        name = f"c{len(self.namespace)}"
+        self.namespace[name] = data
+        return name
 
     def function(self, rule: Rule, which: int, nargs: int, batched: bool) -> str:
         """The name of `rule`'s forward (`which` = -1) or partial `which` in the namespace."""
@@ -543,25 +574,23 @@ class _Writer:
         return prefix
 
     def source(self) -> str:
-        program, trace = self.program, self.program.trace
+        program = self.program
         batch = self.layout is not None
         lines = []
         for node in program.outside:  # a Value f did not make: read afresh on every call
-            n = program.number[node]
-            self.namespace[f"o{n}"] = node
-            lines.append(f"v{n} = o{n}.data")
-        guards = iter(trace.guards)
+            self.namespace[f"o{node.n}"] = node.outside
+            lines.append(f"v{node.n} = o{node.n}.data")
+        guards = iter(program.guards)
         guard = next(guards, None)
-        spelled: dict[Value, list[str]] = {}
+        spelled: dict[_Node, list[str]] = {}
         for node in program.ops:
-            position = trace.made[node]
-            while guard is not None and guard.made <= position:
+            while guard is not None and guard.made <= node.made:
                 lines += self.check(guard)
                 guard = next(guards, None)
-            n = program.number[node]
+            n = node.n
             rule = node.rule
             assert rule is not None
-            inputs = [self.spell(x, f"c{n}_{j}") for j, x in enumerate(operands(node))]
+            inputs = [self.spell(x) for x in node.inputs]
             spelled[node] = inputs
             layer = self.layers.get(node)
             if layer is not None:
@@ -575,31 +604,30 @@ class _Writer:
             lines += self.check(guard)
             guard = next(guards, None)
         lines += self.reverse(spelled)
-        output = self.spell(trace.output, "c_out")
+        output = self.spell(program.output)
         grads = "".join(
-            f"g{i}, " if f"g{i}" in self.started else "0.0, " for i in range(len(trace.inputs))
+            f"g{i}, " if f"g{i}" in self.started else "0.0, " for i in range(len(program.inputs))
         )
         if batch:
             lines.append(f"return {output}, ({grads})")
         else:
             lines.append(f"return float({output}), ({grads})")
-        params = ", ".join(["_n"] * batch + [f"a{i}" for i in range(len(trace.inputs))])
+        params = ", ".join(["_n"] * batch + [f"a{i}" for i in range(len(program.inputs))])
         return f"def compiled({params}):\n" + "".join(f"    {line}\n" for line in lines)
 
     def check(self, guard: _Guard) -> list[str]:
         """The lines that leave the code when `guard` fails (None, or a batch's mask)."""
-        node = guard.node
-        if node not in self.names:  # a constant: nothing to check
+        if not isinstance(guard.node, _Node):  # a constant: nothing to check
             return []
-        x = self.names[node]
+        x = self.names[guard.node]
         batch = self.layout is not None
         if guard.test == "same":
             helper = "_same_b" if batch else "_same"
             self.namespace[helper] = _same_array if batch else _same
-            test = f"{helper}({x}, {_constant(float(guard.outcome), 'c_g', self.namespace)})"
+            test = f"{helper}({x}, {self.constant(float(guard.outcome))})"
             outcome = "True"
         else:
-            other = "0.0" if guard.other is None else self.spell(guard.other, "c_o")
+            other = "0.0" if guard.other is None else self.spell(guard.other)
             op = "!=" if guard.test == "bool" else guard.test
             test = f"({x} {op} {other})"
             outcome = str(bool(guard.outcome))
@@ -608,21 +636,21 @@ class _Writer:
         self.namespace["_all"] = self.np.all
         return [f"m = {test} == {outcome}", "if not _all(m): return m"]
 
-    def reverse(self, spelled: dict[Value, list[str]]) -> list[str]:
+    def reverse(self, spelled: dict[_Node, list[str]]) -> list[str]:
         """The reverse pass: from the output back, each parent that leads to an argument gets
         the node's gradient times the rule's partial toward it; the first share assigns, later
         ones add. Constants, and nodes no argument reaches, get no gradient."""
-        program, trace = self.program, self.program.trace
+        program = self.program
         self.started: set[str] = set()
         lines: list[str] = []
-        output = trace.output
-        if output not in program.depends:
+        output = program.output
+        if not isinstance(output, _Node) or output not in program.depends:
             return lines
         seed = "1.0" if self.layout is None or output in self.batched else "float(_n)"
-        lines.append(f"g{program.number[output]} = {seed}")
-        self.started.add(f"g{program.number[output]}")
+        lines.append(f"g{output.n} = {seed}")
+        self.started.add(f"g{output.n}")
         for node in reversed(program.ops):
-            n = program.number[node]
+            n = node.n
             rule = node.rule
             layer = self.layers.get(node)
             if layer is not None:
@@ -632,14 +660,14 @@ class _Writer:
             if node not in program.depends or f"g{n}" not in self.started or rule is None:
                 continue
             batched = node in self.batched
-            inputs = operands(node)
+            inputs = node.inputs
             arguments = ", ".join([*spelled[node], f"v{n}"])
             locals_ = self.locals(node, rule, spelled[node], arguments, batched, lines)
             for j, parent in enumerate(inputs):
-                if not isinstance(parent, Value) or parent not in program.depends:
+                if not isinstance(parent, _Node) or parent not in program.depends:
                     continue
                 local = locals_(j)
-                target = f"g{program.number[parent]}"
+                target = f"g{parent.n}"
                 if batched and parent not in self.batched:  # a number argument: batch sum
                     self.namespace["_total"] = _total
                     share = f"_total(g{n}, {local}, _n)"
@@ -650,7 +678,7 @@ class _Writer:
                 self.started.add(target)
         return lines
 
-    def find_layers(self) -> dict[Value, list[Value]]:
+    def find_layers(self) -> dict[_Node, list[_Node]]:
         """Weighted sums (`dot` nodes) that share their array inputs: a layer of neurons.
 
         Each pair w_i * x_i of such a node has one side a per-sample array (the same Value,
@@ -658,12 +686,11 @@ class _Writer:
         numbers. A layer of two or more is computed by one matrix product, where `f` made its
         first node; a node whose numbers are computed after that stays on its own.
         """
-        made = self.program.trace.made
-        candidates: dict[tuple[Any, ...], list[Value]] = {}
+        candidates: dict[tuple[Any, ...], list[_Node]] = {}
         for node in self.program.ops:
             if node.rule is not rules.dot_rule or node not in self.batched:
                 continue
-            inputs = operands(node)
+            inputs = node.inputs
             half = len(inputs) // 2
             key: list[Any] = []
             for w, x in zip(inputs[:half], inputs[half:]):
@@ -674,48 +701,42 @@ class _Writer:
             else:
                 if any(key):
                     candidates.setdefault(tuple(key), []).append(node)
-        layers: dict[Value, list[Value]] = {}
+        layers: dict[_Node, list[_Node]] = {}
         for members in candidates.values():
-            start = made[members[0]]
+            start = members[0].made
             layer = [
                 node
                 for node in members
-                if all(
-                    not isinstance(y, Value) or y.rule is None or made.get(y, -1) < start
-                    for y in operands(node)
-                )
+                if all(not isinstance(y, _Node) or y.made < start for y in node.inputs)
             ]
             if len(layer) >= 2:
                 layers.update(dict.fromkeys(layer, layer))
         return layers
 
-    def layer_forward(self, layer: list[Value], spelled: dict[Value, list[str]]) -> list[str]:
+    def layer_forward(self, layer: list[_Node], spelled: dict[_Node, list[str]]) -> list[str]:
         """One `_Layer` for the whole layer; each node's value is a row of its product."""
-        number = self.program.number
-        first = number[layer[0]]
+        first = layer[0].n
         self.namespace["_Layer"] = _Layer
         for node in layer:
-            spelled.setdefault(node, [self.spell(x, "c") for x in operands(node)])
+            spelled.setdefault(node, [self.spell(x) for x in node.inputs])
         members = "".join(f"({', '.join(spelled[node])},), " for node in layer)
         lines = [f"L{first} = _Layer(_n, ({members}))"]
         for row, node in enumerate(layer):
-            self.names[node] = f"v{number[node]}"
-            lines.append(f"v{number[node]} = L{first}.values[{row}]")
+            self.names[node] = f"v{node.n}"
+            lines.append(f"v{node.n} = L{first}.values[{row}]")
         return lines
 
-    def layer_reverse(self, layer: list[Value], spelled: dict[Value, list[str]]) -> list[str]:
+    def layer_reverse(self, layer: list[_Node], spelled: dict[_Node, list[str]]) -> list[str]:
         """The layer's reverse pass: two matrix products, then each input takes its share."""
-        program, number = self.program, self.program.number
-        first = number[layer[0]]
-        grads = [
-            f"g{number[node]}" if f"g{number[node]}" in self.started else "0.0" for node in layer
-        ]
+        program = self.program
+        first = layer[0].n
+        grads = [f"g{node.n}" if f"g{node.n}" in self.started else "0.0" for node in layer]
         if all(g == "0.0" for g in grads):
             return []
         lines = [f"K{first}, J{first} = L{first}.reverse(({', '.join(grads)},))"]
-        shares: list[tuple[Value | float, str]] = []
+        shares: list[tuple[_Node | float, str]] = []
         for row, node in enumerate(layer):
-            inputs = operands(node)
+            inputs = node.inputs
             half = len(inputs) // 2
             column = 0
             for i in range(half):
@@ -731,19 +752,19 @@ class _Writer:
                     for y, other in ((w, spelled[node][i + half]), (x, spelled[node][i])):
                         shares.append((y, f"_total({grads[row]}, {other}, _n)"))
         for y, share in shares:
-            if isinstance(y, Value) and y in program.depends:
-                target = f"g{number[y]}"
+            if isinstance(y, _Node) and y in program.depends:
+                target = f"g{y.n}"
                 lines.append(f"{target} {'+=' if target in self.started else '='} {share}")
                 self.started.add(target)
         return lines
 
-    def is_array(self, x: Value | float) -> bool:
+    def is_array(self, x: _Node | float) -> bool:
         """Whether the code holds `x` as an array (an array argument reaches it)."""
-        return isinstance(x, Value) and x in self.batched
+        return isinstance(x, _Node) and x in self.batched
 
     def locals(
         self,
-        node: Value,
+        node: _Node,
         rule: Rule,
         inputs: list[str],
         arguments: str,
@@ -751,7 +772,7 @@ class _Writer:
         lines: list[str],
     ) -> Callable[[int], str]:
         """How the code spells the local derivative toward input j of `node`."""
-        n = self.program.number[node]
+        n = node.n
         if batched and rule is rules.sum_rule:
             return lambda j: "1.0"
         if batched and rule is rules.dot_rule:
@@ -767,14 +788,6 @@ def _show_in_tracebacks(owner: object, filename: str, source: str) -> None:
     """Give tracebacks the generated lines of `filename` until `owner` is freed."""
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     weakref.finalize(owner, linecache.cache.pop, filename, None)  # holds no reference to owner
-
-
-def _constant(data: float, name: str, namespace: dict[str, Any]) -> str:
-    """How generated code spells a constant: its literal, or a name for inf and nan."""
-    if math.isfinite(data):
-        return repr(data)
-    namespace[name] = data
-    return name
 
 
 def _same(x: float, seen: float) -> bool:

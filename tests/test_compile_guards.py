@@ -157,7 +157,7 @@ def test_other_threads_record_nothing_while_one_traces() -> None:
     release.set()
     worker.join()
     assert seen == [True]
-    assert g.traces[0].program.trace.guards == []
+    assert g.traces[0].program.guards == []
 
 
 def test_unicode_names_compile() -> None:
