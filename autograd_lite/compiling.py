@@ -833,27 +833,35 @@ _ROUNDING = 2.3e-16
 k * _ROUNDING * (the sum of their magnitudes)."""
 
 
-def _settle(z: Any, size: Any, count: int, exact: Callable[..., float], args: Sequence[Any]) -> Any:
-    """`z`, a sum formed by NumPy, with the entries where the order of summation could matter
-    computed again by the rule's float `exact`: those within rounding of 0 (where a kink would
-    see the sign) and those not finite. Entries whose terms are all 0 are exactly 0 either way.
+def _settle(z: Any, sizes: Any, count: int, exact: Callable[[tuple[int, ...]], float]) -> Any:
+    """`z`, sums of `count` terms formed by NumPy, with the entries where the order of
+    summation could matter computed again by the rule's float function (`exact(index)`): those
+    within rounding of 0, where a kink would see the sign, and those not finite. `sizes` are
+    the sums of the terms' magnitudes; where they are 0, every order gives exactly 0.
     """
     np = _numpy()
-    suspect = (np.abs(z) <= (count + 2) * _ROUNDING * size) & (size > 0)
-    suspect |= ~np.isfinite(z)
-    if not suspect.any():
-        return z
-    z = np.array(z, dtype=float)
-    for k in zip(*np.nonzero(suspect)):
-        z[k] = exact(*[float(a[k[-1]]) if np.ndim(a) else float(a) for a in args])
+    bound = sizes * ((count + 2) * _ROUNDING)
+    suspect = np.abs(z) <= bound
+    if suspect.any() or not math.isfinite(z.sum()):
+        suspect &= bound > 0
+        suspect |= ~np.isfinite(z)
+        z = np.array(z, dtype=float)
+        for index in zip(*np.nonzero(suspect)):
+            z[index] = exact(index)
     return z
+
+
+def _entry(args: Sequence[Any], k: int) -> list[float]:
+    """Entry `k` of each argument (arrays) or the argument itself (numbers), as floats."""
+    return [float(a[k]) if _numpy().ndim(a) else float(a) for a in args]
 
 
 def _sum_arrays(*xs: Any) -> Any:
     """The rule `sum` over arrays, its edges exactly the rule's."""
     np = _numpy()
     z = builtins.sum(xs, 0.0)
-    return _settle(z, builtins.sum(map(np.abs, xs), 0.0), len(xs), rules.sum_rule.forward, xs)
+    sizes = builtins.sum(map(np.abs, xs), 0.0)
+    return _settle(z, sizes, len(xs), lambda k: rules.sum_rule.forward(*_entry(xs, k[0])))
 
 
 def _dot_arrays(*ws_then_xs: Any) -> Any:
@@ -862,8 +870,9 @@ def _dot_arrays(*ws_then_xs: Any) -> Any:
     half = len(ws_then_xs) // 2
     terms = [w * x for w, x in zip(ws_then_xs[:half], ws_then_xs[half:])]
     z = builtins.sum(terms, 0.0)
-    size = builtins.sum(map(np.abs, terms), 0.0)
-    return _settle(z, size, half, rules.dot_rule.forward, ws_then_xs)
+    sizes = builtins.sum(map(np.abs, terms), 0.0)
+    exact = rules.dot_rule.forward
+    return _settle(z, sizes, half, lambda k: exact(*_entry(ws_then_xs, k[0])))
 
 
 class _Layer:
@@ -896,14 +905,12 @@ class _Layer:
                     coefficients[m].append(operands_[i + half * (1 - side)])
         self.inputs = np.array(rows)
         self.weights = np.array(coefficients)
-        z = self.weights @ self.inputs + np.array(rest)[:, None]
-        sizes = np.abs(self.weights) @ np.abs(self.inputs) + np.array(size)[:, None]
-        self.values = z
-        suspect = (np.abs(z) <= (half + 2) * _ROUNDING * sizes) & (sizes > 0) | ~np.isfinite(z)
-        if suspect.any():
-            exact = rules.dot_rule.forward
-            for m, k in zip(*np.nonzero(suspect)):
-                z[m, k] = exact(*[float(a[k]) if ndim(a) else float(a) for a in members[m]])
+        z = self.weights @ self.inputs
+        z += np.array(rest)[:, None]
+        sizes = np.abs(self.weights) @ np.abs(self.inputs)
+        sizes += np.array(size)[:, None]
+        exact = rules.dot_rule.forward
+        self.values = _settle(z, sizes, half, lambda mk: exact(*_entry(members[mk[0]], mk[1])))
         self.n = n
 
     def reverse(self, grads: Sequence[Any]) -> tuple[list[list[float]], Any]:
