@@ -22,23 +22,27 @@ traced graph, never text from the user, and is kept as `.source` for reading.
 Batches. Any argument may be a 1-D NumPy array, one entry per sample, numbers broadcasting.
 The same trace is then written a second time over arrays (one array per scalar of the trace):
 the common rules through NumPy's ufuncs, any other rule (user primitives included) through its
-own float functions applied entry by entry. Every entry where a NumPy function gives inf or
-nan is computed again by the rule's float function, so domain errors, kinks and nan come out
-exactly as in a call per sample. A node that no array argument reaches stays a float, and the
-gradient toward a number argument is summed over the batch as it is formed.
+own float functions applied entry by entry. `dot` nodes that share their per-sample inputs (a
+layer of neurons) become one matrix product. Entries where NumPy gives inf or nan, and sums
+within rounding of 0 (where the order of summation could decide a kink), are computed again by
+the rule's float function: domain errors, kinks and nan come out as in a call per sample. Other
+entries agree to rounding (NumPy's exp, log, tanh and ** may differ from the math module's in
+the last bit). Nodes no array argument reaches stay floats, and the gradient toward a number
+argument is summed over the batch as it is formed.
 
 Never silently wrong. While `f` is traced, Values report every Python decision taken on their
 data, and the generated code checks each one again on every call (a guard, as torch.compile
 has): `x > 0`, `x <= y`, `bool(x)` guard the outcome; `float(x)`, `round(x)`, `format(x, spec)`
 and every read of `x.data` outside the engine guard the number itself. A call that fails a
 guard (in a batch: the samples that fail it) is traced again; after `TRACE_LIMIT` traces such
-calls run `f` directly. A Value that `f` reaches but did not make from its arguments (a weight
-it closes over) is read again, through `.data`, on every call. What stays fixed is plain Python
-state `f` reads without a Value: numbers from globals, and `f`'s own side effects, which happen
-while tracing only. `f` must not run `backward()` or float `gradients()` inside (use
-`gradients(..., create_graph=True)`), nor assign `.data` (refused).
+calls run `f` directly. A Value that `f` uses but did not make while traced (a weight it closes
+over) is read again, through `.data`, on every call. What stays fixed is plain Python state
+`f` reads without a Value (numbers from globals), and `f`'s side effects, which happen while
+tracing only. `f` must not run `backward()` or float `gradients()` inside (use
+`gradients(..., create_graph=True)`); assigning `.data` and computing under `no_grad()` are
+refused.
 
-Size: the first call costs about 50 us per operation in the graph, most of it in Python's own
+Size: the first call costs much more than the later ones, most of it in Python's own
 `compile()` of the one long generated function, which grows a little faster than linearly.
 Compiling pays off for graphs of up to some tens of thousands of operations evaluated many
 times, not for one huge graph evaluated a few times.
@@ -151,6 +155,10 @@ class CompiledFunction:
         layout: list[bool] = []
         size: int | None = None
         for i, arg in enumerate(args):
+            if not _is_batch(arg):
+                prepared.append(as_float(arg))  # TypeError for junk
+                layout.append(False)
+                continue
             array = np.asarray(arg, dtype=float)  # TypeError or ValueError for junk
             if array.ndim == 0:
                 prepared.append(float(array))

@@ -208,6 +208,8 @@ def test_shapes_and_lengths_are_checked() -> None:
     with pytest.raises(ValueError, match="argument 1 has 3 samples, an earlier one 2"):
         g(np.ones(2), np.ones(3))
     assert g(np.array(2.0), 3.0) == (6.0, (3.0, 2.0))
+    with pytest.raises(TypeError, match="Value"):
+        g(np.ones(2), Value(1.0))  # type: ignore[arg-type]
     value, (dx, dy) = g([1.0, 2.0], 3.0)
     assert value.tolist() == [3.0, 6.0]
     assert dy == 3.0
