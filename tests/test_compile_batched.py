@@ -19,10 +19,32 @@ EDGES = [0.0, -0.0, 1.0, -1.0, 0.5, 2.0, math.nan, 1e-300]
 """Kinks of relu and abs, the vertical tangent of sqrt, nan, a number that underflows."""
 
 
-def _per_sample(g, args, layout):
-    """The batch one call at a time: values and gradients per sample, summed for numbers."""
+def _eager(f, *xs: float) -> tuple[float, tuple[float, ...]]:
+    """Running f directly: Values, then the engine's reverse pass."""
+    inputs = [Value(x) for x in xs]
+    out = f(*inputs)
+    return out.data, tuple(ag.gradients(out, inputs))
+
+
+def _assert_close(got: float, want: float, rtol: float) -> None:
+    """Equal to `rtol`, or both nan."""
+    assert got == pytest.approx(want, rel=rtol, abs=1e-300, nan_ok=True), (got, want)
+
+
+def _per_sample(g, args, layout, f=None):
+    """The batch one call at a time: values and gradients per sample, summed for numbers.
+
+    With `f`, each call is also checked against running f directly (eager).
+    """
     n = len(next(a for a, b in zip(args, layout) if b))
-    calls = [g(*[float(a[k]) if b else a for a, b in zip(args, layout)]) for k in range(n)]
+    points = [[float(a[k]) if b else a for a, b in zip(args, layout)] for k in range(n)]
+    calls = [g(*point) for point in points]
+    if f is not None:
+        for point, (value, grads) in zip(points, calls):
+            want, want_grads = _eager(f, *point)
+            _assert_close(value, want, 1e-12)
+            for got, expected in zip(grads, want_grads):  # shares added in another order
+                _assert_close(got, expected, 1e-9)
     value = np.array([v for v, _ in calls])
     grads = [
         np.array([gs[i] for _, gs in calls]) if b else [gs[i] for _, gs in calls]
@@ -41,7 +63,7 @@ def _assert_batch_equals_samples(f, args, layout, rtol: float = 1e-12) -> None:
     """Batched value and gradients equal the per-sample calls (summed for numbers) to `rtol`,
     nan where they are nan; or both raise."""
     try:
-        value, grads = _per_sample(compile(f), args, layout)
+        value, grads = _per_sample(compile(f), args, layout, f)
     except (ArithmeticError, ValueError) as error:
         with pytest.raises(type(error)):
             compile(f)(*args)
