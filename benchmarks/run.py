@@ -28,7 +28,7 @@ from typing import Any
 
 import autograd_lite as ag
 import nn
-from benchmarks import lean, mlp
+from benchmarks import batched, lean, mlp
 
 Sample = dict[str, float]
 
@@ -321,6 +321,7 @@ def main(argv: list[str] | None = None) -> None:
     args.json.write_text(json.dumps(results, indent=1) + "\n")
     print(report)
     print(f"\n(written to {args.json})")
+    print("\n" + batched.report(args.repeats))
 
 
 if __name__ == "__main__":

@@ -8,10 +8,13 @@ decays from 1.0 to 0.1 over the run. With matplotlib (`pip install matplotlib`)
 it draws the decision boundary over the data and the loss curve to `out/moons.png`.
 
 With `--compiled`, each point's loss is traced once by `autograd_lite.compile` and replayed as
-generated float code: the same losses, several times faster.
+generated float code: the same losses, several times faster. With `--batched` (needs NumPy:
+`pip install numpy`), the same compiled loss runs on all points at once as
+arrays, on 10,000 points unless `--samples` says otherwise, and the demo says how long a step
+takes next to the per-point compiled code.
 
 Run: autograd-lite demo moons [--steps 100] [--seed 0] [--hidden 16,16] [--optimizer sgd|adam]
-                               [--compiled]
+                               [--compiled | --batched] [--samples N]
 (in a clone also python -m demos.moons ...)
 """
 
@@ -23,8 +26,10 @@ import itertools
 import math
 import random
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import autograd_lite
 import nn
@@ -123,6 +128,43 @@ def _compiled_step(
     return total / n + L2 * sum(w * w for w in weights), right / n
 
 
+def _batched_step(
+    per_point: Callable[..., Any],
+    model: nn.MLP,
+    points: list[Point],
+    labels: list[int],
+) -> tuple[float, float]:
+    """`_compiled_step` in one call: the compiled loss on arrays of all the points."""
+    import numpy as np
+
+    data = np.array(points, dtype=float)
+    params = model.parameters()
+    weights = [p.data for p in params]
+    losses, grads = per_point(data[:, 0], data[:, 1], np.array(labels, dtype=float), *weights)
+    n = len(points)
+    for p, g in zip(params, grads[3:]):
+        p.grad += g / n + 2 * L2 * p.data  # g is the sum over the points
+    loss = float(np.mean(losses))
+    right = float(np.mean(losses < 1.0))
+    return loss + L2 * sum(w * w for w in weights), right
+
+
+def step_times(
+    points: list[Point], labels: list[int], hidden: tuple[int, ...], steps: int = 3
+) -> tuple[float, float]:
+    """Seconds per training step through the batched and the per-point compiled code."""
+    model = nn.MLP(2, [*hidden, 1], activation="relu", seed=0)
+    per_point = autograd_lite.compile(point_hinge(hidden))
+    times = []
+    for step, rounds in ((_batched_step, steps), (_compiled_step, 1)):
+        step(per_point, model, points, labels)  # the trace, and the batched code
+        start = time.perf_counter()
+        for _ in range(rounds):
+            step(per_point, model, points, labels)
+        times.append((time.perf_counter() - start) / rounds)
+    return times[0], times[1]
+
+
 def train(
     points: list[Point],
     labels: list[int],
@@ -132,17 +174,20 @@ def train(
     seed: int = 0,
     progress: bool = False,
     compiled: bool = False,
+    batched: bool = False,
 ) -> tuple[nn.MLP, list[float], list[float]]:
     """Full-batch training: the model, and each step's loss and accuracy (before its update)."""
     model = nn.MLP(2, [*hidden, 1], activation="relu", seed=seed)
     params = model.parameters()
     step_with = nn.Adam(params, lr=ADAM_LR) if optimizer == "adam" else nn.SGD(params, lr=1.0)
-    per_point = autograd_lite.compile(point_hinge(hidden)) if compiled else None
+    per_point = autograd_lite.compile(point_hinge(hidden)) if compiled or batched else None
     losses, accuracies = [], []
     for k in range(steps):
         step_with.zero_grad()
         if per_point is None:
             loss, acc = _graph_step(model, points, labels)
+        elif batched:
+            loss, acc = _batched_step(per_point, model, points, labels)
         else:
             loss, acc = _compiled_step(per_point, model, points, labels)
         if isinstance(step_with, nn.SGD):
@@ -199,6 +244,11 @@ def plot(
     figure.savefig(path, dpi=100)
 
 
+def has_numpy() -> bool:
+    """Whether the `fast` extra (NumPy) is installed, which `--batched` needs."""
+    return importlib.util.find_spec("numpy") is not None
+
+
 def has_matplotlib() -> bool:
     """Whether the `plot` extra (matplotlib) is installed."""
     return importlib.util.find_spec("matplotlib") is not None
@@ -222,7 +272,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--steps", type=int, default=100, help="training steps (100)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the data and weights (0)")
-    parser.add_argument("--samples", type=int, default=100, help="number of points (100)")
+    parser.add_argument(
+        "--samples", type=int, default=None, help="number of points (100; 10,000 with --batched)"
+    )
     parser.add_argument(
         "--hidden", type=_hidden_sizes, default=(16, 16), help="hidden layer sizes (16,16)"
     )
@@ -230,14 +282,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--compiled", action="store_true", help="train through autograd_lite.compile (faster)"
     )
+    parser.add_argument(
+        "--batched",
+        action="store_true",
+        help="train through compile on NumPy arrays, all points at once (needs numpy)",
+    )
     parser.add_argument("--out", type=Path, default=Path("out"), help="output folder (out)")
     args = parser.parse_args(argv)
+    if args.samples is None:
+        args.samples = 10_000 if args.batched else 100
+    if args.batched and not has_numpy():
+        parser.error("--batched needs NumPy: pip install numpy (the fast extra)")
     if args.steps < 1 or args.samples < 4:
         parser.error(f"need --steps >= 1 and --samples >= 4, got {args.steps}, {args.samples}")
 
     points, labels = two_moons(args.samples, seed=args.seed)
     hidden = ", ".join(map(str, args.hidden))
-    how = f"{args.optimizer}, compiled" if args.compiled else args.optimizer
+    how = args.optimizer + (", batched" if args.batched else ", compiled" if args.compiled else "")
     print(f"Two moons: {args.samples} points, MLP(2, [{hidden}, 1]), {how}")
     model, losses, _ = train(
         points,
@@ -248,10 +309,17 @@ def main(argv: list[str] | None = None) -> int:
         args.seed,
         progress=True,
         compiled=args.compiled,
+        batched=args.batched,
     )
     with no_grad():
         final = accuracy([score(model, x) for x in points], labels)
     print(f"Training accuracy after {args.steps} steps: {final:.0%}")
+    if args.batched:
+        batched, per_point = step_times(points, labels, args.hidden)
+        print(
+            f"A step on {args.samples:,} points: {1000 * batched:,.1f} ms batched, "
+            f"{1000 * per_point:,.1f} ms one point at a time ({per_point / batched:,.0f}x)"
+        )
 
     if not has_matplotlib():
         print("No picture: matplotlib is missing; `pip install matplotlib` to get it")
