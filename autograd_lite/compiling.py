@@ -37,6 +37,7 @@ import builtins
 import itertools
 import linecache
 import math
+import unicodedata
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -187,7 +188,9 @@ def _generate(name: str, trace: _Trace) -> tuple[str, Callable[..., Result]]:
     grads = "".join(
         f"g{i}, " if leaf in started else "0.0, " for i, leaf in enumerate(trace.inputs)
     )
-    function = f"compiled_{name}" if name.isidentifier() else "compiled"
+    # Python folds identifiers to NFKC (`ﬁt` becomes `fit`): name the function as it will be stored.
+    function = unicodedata.normalize("NFKC", f"compiled_{name}")
+    function = function if function.isidentifier() else "compiled"
     header = f"def {function}({', '.join(names[leaf] for leaf in trace.inputs)}):\n"
     body = [*forward, *reverse, f"return float({names[trace.output]}), ({grads})"]
     source = header + "".join(f"    {line}\n" for line in body)
