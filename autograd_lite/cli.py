@@ -22,14 +22,14 @@ from typing import NoReturn
 
 from autograd_lite import __version__
 from autograd_lite.explain import explain
-from autograd_lite.expr import Expression, fold, parse
+from autograd_lite.expr import MAX_DEPTH, MAX_LENGTH, Expression, fold, parse
 from autograd_lite.functional import hessian
 from autograd_lite.gradcheck import GradcheckError, ProbeOutsideDomain, gradcheck
-from autograd_lite.graph import RendererError, draw_graph, save_graph
+from autograd_lite.graph import RENDER_TIMEOUT, RendererError, draw_graph, save_graph
 from autograd_lite.value import Value, as_value
 
 PROG = "autograd-lite"
-EXAMPLES = """\
+EXAMPLES = f"""\
 examples:
   autograd-lite grad "x*y + sin(x)" --at x=1.5,y=-2
   autograd-lite grad "exp(-x**2) * y" --at x=0.3,y=2 --order 2
@@ -42,7 +42,11 @@ EXPR is a Python-style formula: numbers, variables, + - * / **, the functions
 exp log sqrt tanh sigmoid relu sin cos abs, the constants pi and e, and
 (name := ...) to label a sub-expression. Quote it for the shell. One that
 starts with '-' works as it is ("-x**2"); one that looks like an option of
-the command ("-o") goes after the options and a '--': grad --at o=1 -- "-o".
+the command ("-h", or "-o" for draw) goes after the options and a '--':
+grad --at h=1 -- "-h".
+
+Limits: EXPR up to {MAX_LENGTH:,} characters and {MAX_DEPTH} levels of nesting;
+drawing stops after {RENDER_TIMEOUT:g} s (then lower --max-nodes, or write .dot).
 """
 
 
