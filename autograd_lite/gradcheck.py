@@ -1,7 +1,7 @@
 """Check reverse-mode derivatives against finite differences, as PyTorch's `gradcheck` does.
 
-The analytic side is the engine's own reverse pass (`value_and_grad`, and `hessian` for the
-second order); the numeric side only ever evaluates the function (or, for the second order,
+The analytic side is the engine's own reverse pass (`value_and_grad`, and `grad` of `grad` for
+the second order); the numeric side only ever evaluates the function (or, for the second order,
 its already checked gradient) at nearby points. The two share no code, so they agree only
 when the rules are right.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd_lite.functional import hessian, value_and_grad
+from autograd_lite.functional import grad, value_and_grad
 from autograd_lite.value import Operand, Value, _as_float
 
 
@@ -68,8 +68,8 @@ def gradcheck(
         Functions with large values or sharp curvature need looser tolerances.
 
     Cost: ``2 * len(inputs) + 1`` evaluations with their gradient (a few more near a kink),
-    plus the Hessian at order 2; memory grows with the inputs (the Hessian's square at order
-    2), not with the report, which keeps failures only.
+    plus at order 2 one Hessian row per input, computed when its input is checked. Memory
+    grows linearly with the inputs at either order: passing derivatives leave no text.
     """
     xs = [x.data if isinstance(x, Value) else _as_float(x) for x in inputs]
     if order not in (1, 2):
@@ -78,7 +78,8 @@ def gradcheck(
         raise ValueError("gradcheck needs at least one input")
     if not eps > 0:
         raise ValueError(f"gradcheck needs a positive step, got eps={eps!r}")
-    value_and_gradient = value_and_grad(f, tuple(range(len(xs))))
+    argnums = tuple(range(len(xs)))
+    value_and_gradient = value_and_grad(f, argnums)
     value, gradient = value_and_gradient(*xs)
     # One evaluation per probe point serves both orders: at order 2 it gives the value and the
     # gradient, checked against the gradient and the Hessian's column.
@@ -87,17 +88,24 @@ def gradcheck(
         def fn(point: list[float]) -> list[float]:
             return [value_and_gradient(*point)[0]]
 
-        at, analytic = [value], [[g] for g in gradient]
+        def analytic(j: int) -> list[float]:
+            return [gradient[j]]
+
+        at = [value]
     else:
 
         def fn(point: list[float]) -> list[float]:
             value, gradient = value_and_gradient(*point)
             return [value, *gradient]
 
-        second = hessian(f)(*xs)
+        def analytic(j: int) -> list[float]:
+            # Row j of the Hessian, d(df/dx_j)/dx_i, stands for column j, d(df/dx_i)/dx_j,
+            # which the probes of x_j give: equal when the rules are right, so comparing every
+            # row with its column checks every entry. One row at a time keeps memory linear.
+            row = grad(lambda *ys: grad(f, j)(*ys), argnums)(*xs)
+            return [gradient[j], *row]
+
         at = [value, *gradient]
-        analytic = [[gradient[j], *(row[j] for row in second)] for j in range(len(xs))]
-        del second
     _compare(fn, xs, at, analytic, _Tolerances(eps, atol, rtol))
     return True
 
@@ -140,10 +148,10 @@ def _compare(
     fn: Callable[[list[float]], list[float]],
     xs: list[float],
     at: list[float],
-    analytic: list[list[float]],
+    analytic: Callable[[int], list[float]],
     tolerances: _Tolerances,
 ) -> None:
-    """Check `analytic[j][i]` against d fn(x)[i] / d x_j for every j and i; raise on a mismatch.
+    """Check `analytic(j)[i]` against d fn(x)[i] / d x_j for every j and i; raise on a mismatch.
 
     Only failures are written out (at most MAX_REPORTED), so memory stays linear in the inputs.
     """
@@ -156,7 +164,7 @@ def _compare(
         slopes = [((at[i] - minus[i]) / eps, (plus[i] - at[i]) / eps) for i in range(len(at))]
         apart = any(_slopes_apart(left, right, tolerances) for left, right in slopes)
         wide = _two_steps_away(fn, xs, j, eps) if apart else None
-        for i, wanted in enumerate(analytic[j]):
+        for i, wanted in enumerate(analytic(j)):
             numeric = (plus[i] - minus[i]) / (2 * eps)
             left, right = slopes[i]
             kink = False

@@ -6,6 +6,8 @@ The command line runs in-process here (`main()`), so that the many cases stay ch
 
 from __future__ import annotations
 
+import concurrent.futures
+import itertools
 import os
 import shutil
 import subprocess
@@ -228,7 +230,7 @@ def test_gradcheck_memory_is_linear_in_the_inputs() -> None:
 
 
 def test_order_two_evaluates_the_gradient_twice_per_input() -> None:
-    """One evaluation per probe serves both orders (was four per input)."""
+    """One evaluation per probe serves both orders (was four per input), plus a Hessian row."""
     calls = []
 
     def f(*xs: Value) -> Value:
@@ -236,7 +238,17 @@ def test_order_two_evaluates_the_gradient_twice_per_input() -> None:
         return ag.sum(x * x for x in xs)
 
     gradcheck(f, [0.5] * 10, order=2)
-    assert len(calls) == 1 + 2 * 10 + 1  # the point, ± eps per input, the Hessian
+    assert len(calls) == 1 + 2 * 10 + 10  # the point; ± eps and one Hessian row per input
+
+
+def test_gradients_is_the_thread_safe_way_on_a_shared_graph() -> None:
+    """Several threads differentiating one graph at once with gradients() all get it right."""
+    xs = [Value(0.1 * i, f"x{i}") for i in range(50)]
+    out = ag.sum(ag.tanh(x * y) for x, y in itertools.pairwise(xs))
+    expected = ag.gradients(out, xs)
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: ag.gradients(out, xs), range(200)))
+    assert all(result == expected for result in results)
 
 
 # ---------------------------------------------------------------- 3. compile
