@@ -300,9 +300,10 @@ def _finite(name: str, number: float, point: dict[str, float]) -> None:
         raise CommandError(f"{name} is {number} at {_show(point)}, not a finite number")
 
 
-def _show(point: dict[str, float]) -> str:
-    """The point as the user typed it with --at: `x=1.5,y=-2`."""
-    return ",".join(f"{name}={_ten_digits(number)}" for name, number in point.items())
+def _show(point: dict[str, float], most: int = 4) -> str:
+    """The point as the user typed it with --at, `x=1.5,y=-2`, its first `most` entries only."""
+    shown = ",".join(f"{name}={_ten_digits(number)}" for name, number in list(point.items())[:most])
+    return shown + (f",... ({len(point)} variables)" if len(point) > most else "")
 
 
 def _demos() -> dict[str, str]:

@@ -22,7 +22,9 @@ from __future__ import annotations
 import ast
 import difflib
 import math
+import re
 import sys
+import threading
 import unicodedata
 import warnings
 from collections.abc import Iterable, Iterator
@@ -141,6 +143,9 @@ def parse(source: str) -> Expression:
     return _compile(tree.body, where)
 
 
+_PARSING = threading.Lock()
+
+
 def _parse_tree(text: str) -> ast.Expression:
     """`text` parsed by Python, its warnings raised as SyntaxError, long chains allowed.
 
@@ -148,9 +153,9 @@ def _parse_tree(text: str) -> ast.Expression:
     that follows the recursion limit; the limit is raised for the parse so that a chain as
     long as MAX_LENGTH allows (`x+x+...`) fits.
     """
-    limit = sys.getrecursionlimit()
-    with warnings.catch_warnings():
+    with _PARSING, warnings.catch_warnings():  # both are process-wide: one parse at a time
         warnings.simplefilter("error")
+        limit = sys.getrecursionlimit()
         sys.setrecursionlimit(max(limit, MAX_LENGTH))
         try:
             return ast.parse(text, mode="eval")
@@ -177,6 +182,8 @@ class _Source:
         self.source = source
         self.text = source.strip()
         self.indent = len(source) - len(source.lstrip())
+        # Lines as Python's tokenizer counts them (str.splitlines also splits at \f, \v, ...).
+        self.lines = re.split("\r\n|\r|\n", self.text)
 
     def syntax_error_position(self, error: SyntaxError) -> str:
         """Where a syntax error is, as a column of the original source (or a line and column)."""
@@ -193,7 +200,7 @@ class _Source:
     def error_at(self, message: str, lineno: int, col_offset: int) -> ExpressionError:
         """An ExpressionError saying `message` at a position as ast gives it (UTF-8 bytes)."""
         # ast counts columns in UTF-8 bytes; people count characters (`αβ + x.real`: x is 6th).
-        line = self.text.splitlines()[lineno - 1].encode("utf-8")
+        line = self.lines[lineno - 1].encode("utf-8")
         column = len(line[:col_offset].decode("utf-8", errors="replace")) + 1
         if lineno == 1:
             return ExpressionError(f"{message} (at column {column + self.indent})")
@@ -202,11 +209,10 @@ class _Source:
     def operator_error(self, message: str, node: ast.BinOp) -> ExpressionError:
         """An ExpressionError at the operator of `node`: the first non-blank after its left operand
         that is not a closing bracket."""
-        lines = self.text.splitlines()
         lineno = node.left.end_lineno or node.lineno
         offset = node.left.end_col_offset or 0
-        while lineno <= len(lines):
-            line = lines[lineno - 1].encode("utf-8")
+        while lineno <= len(self.lines):
+            line = self.lines[lineno - 1].encode("utf-8")
             while offset < len(line) and line[offset : offset + 1] in b" \t)]}\\":
                 offset += 1
             if offset < len(line):

@@ -133,6 +133,7 @@ def test_missing_or_extra_formula_is_still_refused(
         ("sqr(x)", "unknown function sqr (did you mean sqrt?)"),
         ("x + foo(x)", "unknown function foo; the functions are exp, log, "),
         ("x + foo(x)", "(at column 5)"),
+        ("x\f+ y.real", "attributes are not allowed: y.real (at column 5)"),
     ],
 )
 def test_operators_and_functions_are_named_where_they_are(formula: str, message: str) -> None:
@@ -411,7 +412,7 @@ def test_a_file_over_the_size_limit_is_refused_before_reading(
 FORMULA_PIECES = st.sampled_from(
     ["x", "y", "1", "2.5", "1e3", "0x1f", "1j", "+", "-", "*", "/", "**", "^", "(", ")", " ",
      "exp(", "log(", "ln(", "sqrt(", ",", ":=", "if", "else", "or", "µ", "𝑥", "'", "\\", ".",
-     "[", "]", "lambda", ":", "\n", "#", "\x00", "1if", "__import__", "é"]
+     "[", "]", "lambda", ":", "\n", "\r", "\f", "#", "\x00", "1if", "__import__", "é"]
 )  # fmt: skip
 
 
