@@ -29,6 +29,8 @@ from autograd_lite.graph import RENDER_TIMEOUT, RendererError, draw_graph, save_
 from autograd_lite.value import Value, as_value
 
 PROG = "autograd-lite"
+MAX_SECOND_ORDER = 500
+"""The most variables `--order 2` takes: the Hessian has a row per variable, each a pass."""
 EXAMPLES = f"""\
 examples:
   autograd-lite grad "x*y + sin(x)" --at x=1.5,y=-2
@@ -46,7 +48,8 @@ the command ("-h", or "-o" for draw) goes after the options and a '--':
 grad --at h=1 -- "-h".
 
 Limits: EXPR up to {MAX_LENGTH:,} characters and {MAX_DEPTH} levels of nesting;
-drawing stops after {RENDER_TIMEOUT:g} s (then lower --max-nodes, or write .dot).
+--order 2 up to {MAX_SECOND_ORDER} variables; drawing stops after {RENDER_TIMEOUT:g} s (then
+lower --max-nodes, or write .dot).
 """
 
 
@@ -250,6 +253,11 @@ def _formula(args: argparse.Namespace) -> tuple[Expression, dict[str, float]]:
     """The parsed EXPR and the point from --at, checked against each other."""
     expr = parse(args.expr)
     point = _point(args.at)
+    if getattr(args, "order", 1) == 2 and len(expr.variables) > MAX_SECOND_ORDER:
+        raise CommandError(
+            f"--order 2 takes at most {MAX_SECOND_ORDER} variables (the Hessian has a row per "
+            f"variable); the formula has {len(expr.variables):,}"
+        )
     missing = [name for name in expr.variables if name not in point]
     if missing:
         example = ",".join(f"{name}=1.0" for name in missing)

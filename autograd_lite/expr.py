@@ -171,7 +171,8 @@ def fold(name: str) -> str:
 def suggest(name: str, known: Iterable[str]) -> str:
     """ " (did you mean log?)" for the names in `known` closest to `name`, or ""."""
     close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.4)
-    close.sort(key=lambda candidate: candidate[0] != name[0])  # same initial first: ln -> log
+    same_initial = [candidate for candidate in close if candidate[0] == name[0]]
+    close = same_initial or close  # ln is closer to log than to sin, as people read names
     return f" (did you mean {' or '.join(close)}?)" if close else ""
 
 

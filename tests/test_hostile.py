@@ -129,7 +129,9 @@ def test_missing_or_extra_formula_is_still_refused(
         ("αβ ^ x", "use ** for powers, as in x**2 (at column 4)"),
         ("  x // 2", "operator // is not supported (at column 5)"),
         ("(x +\n y) % 3", "operator % is not supported (at line 2, column 5)"),
-        ("ln(x)", "unknown function ln (did you mean log"),
+        ("ln(x)", "unknown function ln (did you mean log?)"),
+        ("sinh(x)", "unknown function sinh (did you mean sin?)"),
+        ("tan(x)", "unknown function tan (did you mean tanh?)"),
         ("sqr(x)", "unknown function sqr (did you mean sqrt?)"),
         ("x + foo(x)", "unknown function foo; the functions are exp, log, "),
         ("x + foo(x)", "(at column 5)"),
@@ -203,6 +205,18 @@ def test_check_outside_the_domain_is_the_formulas_error(
 ) -> None:
     """At a point outside the domain the error is the formula's, not the probe's."""
     assert "sqrt" in refused(capsys, "check", "sqrt(x)", "--at", "x=-1")
+
+
+@pytest.mark.parametrize("command", ["grad", "check"])
+def test_second_order_on_the_command_line_has_a_variable_limit(
+    capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    """A 2,900-variable product under the length limit ran for minutes: refused at once."""
+    names = [f"x{chr(0x4E00 + i)}" for i in range(2900)]
+    point = ",".join(f"{name}=1" for name in names)
+    message = refused(capsys, command, "*".join(names), "--at", point, "--order", "2")
+    assert "--order 2 takes at most 500 variables (the Hessian has a row per" in message
+    assert message.endswith("the formula has 2,900\n")
 
 
 def test_gradcheck_probe_outside_the_domain_is_a_gradcheck_error() -> None:
