@@ -29,7 +29,7 @@ from autograd_lite.graph import RENDER_TIMEOUT, RendererError, draw_graph, save_
 from autograd_lite.value import Value, as_value
 
 PROG = "autograd-lite"
-MAX_SECOND_ORDER = 500
+MAX_SECOND_ORDER = 1000
 """The most variables `--order 2` takes: the Hessian has a row per variable, each a pass."""
 EXAMPLES = f"""\
 examples:
@@ -48,7 +48,7 @@ the command ("-h", or "-o" for draw) goes after the options and a '--':
 grad --at h=1 -- "-h".
 
 Limits: EXPR up to {MAX_LENGTH:,} characters and {MAX_DEPTH} levels of nesting;
---order 2 up to {MAX_SECOND_ORDER} variables; drawing stops after {RENDER_TIMEOUT:g} s (then
+--order 2 up to {MAX_SECOND_ORDER:,} variables; drawing stops after {RENDER_TIMEOUT:g} s (then
 lower --max-nodes, or write .dot).
 """
 
@@ -255,7 +255,7 @@ def _formula(args: argparse.Namespace) -> tuple[Expression, dict[str, float]]:
     point = _point(args.at)
     if getattr(args, "order", 1) == 2 and len(expr.variables) > MAX_SECOND_ORDER:
         raise CommandError(
-            f"--order 2 takes at most {MAX_SECOND_ORDER} variables (the Hessian has a row per "
+            f"--order 2 takes at most {MAX_SECOND_ORDER:,} variables (the Hessian has a row per "
             f"variable); the formula has {len(expr.variables):,}"
         )
     missing = [name for name in expr.variables if name not in point]

@@ -215,7 +215,7 @@ def test_second_order_on_the_command_line_has_a_variable_limit(
     names = [f"x{chr(0x4E00 + i)}" for i in range(2900)]
     point = ",".join(f"{name}=1" for name in names)
     message = refused(capsys, command, "*".join(names), "--at", point, "--order", "2")
-    assert "--order 2 takes at most 500 variables (the Hessian has a row per" in message
+    assert "--order 2 takes at most 1,000 variables (the Hessian has a row per" in message
     assert message.endswith("the formula has 2,900\n")
 
 
