@@ -431,7 +431,7 @@ FORMULA_PIECES = st.sampled_from(
 
 
 @settings(
-    max_examples=1000,
+    max_examples=500,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
