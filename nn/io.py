@@ -5,20 +5,37 @@ file should be data that can be read, diffed and checked. Writes go to a tempora
 same folder that is then `os.replace`d over the target, so a crash mid-save leaves either the
 old file or the new one, never half of one. Reads check everything before anyone uses the
 numbers, so a bad file is reported as a `ValueError` and changes nothing.
+
+The temporary file's name is short and fixed in length (`.` + a digest of the target's name +
+a random part + `.tmp`, 30 characters), so any name legal for the target is legal for it too.
+A save holds a lock on its temporary file while writing; the next save of the same target
+removes the temporary files of saves that died (their lock is gone), and leaves alone those
+of saves still running.
+
+Reading is bounded: only a regular file is read (a FIFO or a device is refused before it is
+read), and one larger than MAX_FILE_BYTES is refused before reading, so loading takes memory
+proportional to at most that size. There is no checksum: a flipped digit gives another valid
+number, which no check of the contents can catch.
 """
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import json
 import math
 import numbers
 import os
+import stat
+import sys
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeGuard
 
 FORMAT = "autograd-lite-model"
 VERSION = 1
+MAX_FILE_BYTES = 64 * 2**20
+"""The largest model file `read_model` reads: 64 MiB, over a million parameters."""
 
 StrPath = str | os.PathLike[str]
 Architecture = dict[str, Any]
@@ -26,7 +43,8 @@ Architecture = dict[str, Any]
 
 
 def write_model(path: StrPath, architecture: Architecture, state: dict[str, float]) -> None:
-    """Write a model file atomically; ValueError (and no file) when a parameter is not finite."""
+    """Write a model file atomically; ValueError (and no file) when a parameter is not finite
+    or the file would be too large to load again."""
     for name, number in state.items():
         if not math.isfinite(number):
             raise ValueError(f"cannot save: parameter {name!r} is {number!r}, not a finite number")
@@ -36,31 +54,112 @@ def write_model(path: StrPath, architecture: Architecture, state: dict[str, floa
         "architecture": architecture,
         "parameters": state,
     }
-    text = json.dumps(document, indent=1, allow_nan=False) + "\n"
+    text = json.dumps(document, indent=1, allow_nan=False) + "\n"  # ASCII: a byte a character
+    if len(text) > MAX_FILE_BYTES:
+        raise ValueError(
+            f"cannot save: the file would be {len(text):,} bytes, over the {MAX_FILE_BYTES:,} "
+            "that loading reads"
+        )
     # Our own O_EXCL open rather than mkstemp: mkstemp makes the file 0600, while a model
     # file should get the usual permissions (0666 less the umask) like any other new file.
     folder = os.path.dirname(os.path.abspath(path))
-    temporary = os.path.join(folder, f".{os.path.basename(path)}.{uuid.uuid4().hex}.tmp")
+    prefix = _temporary_prefix(path)
+    _remove_stale(folder, prefix)
+    temporary = os.path.join(folder, f"{prefix}{uuid.uuid4().hex[:8]}.tmp")
     handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:
+            _lock(file.fileno(), wait=True)
             file.write(text)
             file.flush()
             os.fsync(file.fileno())
-        os.replace(temporary, path)
+            os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)
         raise
 
 
+def _temporary_prefix(path: StrPath) -> str:
+    """The start of the names of `path`'s temporary files: `.` and a digest of its name."""
+    name = os.path.basename(os.fspath(path)).encode("utf-8", errors="surrogateescape")
+    return f".{hashlib.sha256(name).hexdigest()[:16]}."
+
+
+def _lock(fd: int, wait: bool) -> bool:
+    """Take an exclusive lock on an open file (released when its process ends, even killed)."""
+    if sys.platform == "win32":  # no flock: no lock, and so no stale files are ever removed
+        return False
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _remove_stale(folder: str, prefix: str) -> None:
+    """Remove the temporary files of earlier saves of the same target whose process is gone."""
+    with os.scandir(folder) as entries:
+        stale = [e.path for e in entries if e.name.startswith(prefix) and e.name.endswith(".tmp")]
+    for temporary in stale:
+        try:
+            handle = os.open(temporary, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:  # gone already, or not ours to open
+            continue
+        try:
+            if _lock(handle, wait=False):  # nobody is writing it: its save died
+                os.unlink(temporary)
+        finally:
+            os.close(handle)
+
+
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """A JSON object as a dict, or ValueError on a repeated key (JSON would keep the last)."""
-    seen: set[str] = set()
-    for key, _ in pairs:
-        if key in seen:
+    built: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in built:
             raise ValueError(f"key {key!r} appears twice")
-        seen.add(key)
-    return dict(pairs)
+        built[key] = value
+    return built
+
+
+def _kind(mode: int) -> str:
+    """What a file that is not a regular file is, for a message."""
+    kinds = {
+        stat.S_ISFIFO: "a FIFO",
+        stat.S_ISCHR: "a character device",
+        stat.S_ISBLK: "a block device",
+        stat.S_ISSOCK: "a socket",
+    }
+    return next((kind for test, kind in kinds.items() if test(mode)), "not a regular file")
+
+
+def _read_bounded(path: StrPath, where: str) -> str:
+    """The text of a regular file of at most MAX_FILE_BYTES, checked before reading it.
+
+    Opened without blocking (a FIFO would wait for a writer) and checked on the open file, so
+    what is read is what was checked.
+    """
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with open(handle, "rb") as file:
+        status = os.fstat(handle)
+        if stat.S_ISDIR(status.st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
+        if not stat.S_ISREG(status.st_mode):
+            raise ValueError(f"{where} is not a model file ({_kind(status.st_mode)})")
+        if status.st_size > MAX_FILE_BYTES:
+            raise ValueError(
+                f"{where} is not a model file ({status.st_size:,} bytes; "
+                f"the limit is {MAX_FILE_BYTES:,})"
+            )
+        raw = file.read(MAX_FILE_BYTES + 1)  # it may have grown since
+    if len(raw) > MAX_FILE_BYTES:
+        raise ValueError(f"{where} is not a model file (over {MAX_FILE_BYTES:,} bytes)")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{where} is not a model file (invalid JSON: {error})") from None
 
 
 def read_model(path: StrPath) -> tuple[Architecture, dict[str, float]]:
@@ -70,17 +169,18 @@ def read_model(path: StrPath) -> tuple[Architecture, dict[str, float]]:
     `2.0` or `true` is not a size), and that the parameters map names to finite numbers. Whether
     they fit a given model is for the caller to check. This is the one check both `Module.load`
     and `nn.load` go through. A file that cannot be read (missing, a directory, no permission)
-    raises the usual OSError, as `open()` does.
+    raises the usual OSError, as `open()` does; one that is not a regular file (a FIFO, a
+    device) or is larger than MAX_FILE_BYTES raises ValueError before anything is read.
     """
     where = repr(os.fspath(path))
-    with open(path, "rb") as file:
-        raw = file.read()
+    text = _read_bounded(path, where)
     try:
-        document = json.loads(raw.decode("utf-8"), object_pairs_hook=_unique_keys)
+        document = json.loads(text, object_pairs_hook=_unique_keys)
     except RecursionError:
         raise ValueError(f"{where} is not a model file (JSON nested too deeply to read)") from None
-    except ValueError as error:  # bad UTF-8, bad JSON, or an integer of over 4300 digits
+    except ValueError as error:  # bad JSON, or an integer of over 4300 digits
         raise ValueError(f"{where} is not a model file (invalid JSON: {error})") from None
+    del text
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ValueError(f"{where} is not a model file (no format {FORMAT!r})")
     version = document.get("version")

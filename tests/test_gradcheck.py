@@ -45,7 +45,7 @@ def test_correct_gradients_pass():
 
 
 def test_wrong_derivative_is_caught_with_per_input_report():
-    """The message lists each input's analytic and numeric value and their difference."""
+    """The message lists each failing input's analytic and numeric value and their difference."""
     with pytest.raises(GradcheckError) as caught:
         gradcheck(lambda x, y: wrong_sin(x) * y, [0.5, 2.0])
     message = str(caught.value)
@@ -54,7 +54,8 @@ def test_wrong_derivative_is_caught_with_per_input_report():
         "(eps=1e-06, atol=1e-05, rtol=0.001)"
     )
     assert "input 0 = 0.5: MISMATCH\n" in message
-    assert "input 1 = 2.0: ok\n" in message
+    assert "input 1" not in message
+    assert message.endswith("\n1 of 2 derivatives failed; the others agree")
     analytic, numeric, difference = re.search(
         r"input 0 = 0.5: MISMATCH\n    analytic:   (\S+)\n    numeric:    (\S+)\n"
         r"    difference: (\S+)",
@@ -83,13 +84,14 @@ def test_wrong_second_derivative_needs_order_2():
 
 
 def test_second_order_report_names_each_pair():
-    """At order 2 every entry d2f/dxi dxj is listed."""
+    """At order 2 every failing entry d2f/dxi dxj is listed, and only those."""
     with pytest.raises(GradcheckError) as caught:
         gradcheck(lambda x, y: detached_sin(x) * y, [0.7, 1.5], order=2)
     message = str(caught.value)
-    for entry in ("d2f/dx0dx0", "d2f/dx1dx0", "d2f/dx0dx1", "d2f/dx1dx1"):
-        assert entry in message
-    assert "d2f/dx1dx1 at x1 = 1.5: ok" in message
+    assert "d2f/dx0dx0 at x0 = 0.7: MISMATCH" in message
+    for passing in ("d2f/dx1dx0", "d2f/dx0dx1", "d2f/dx1dx1"):
+        assert passing not in message
+    assert message.endswith("\n1 of 6 derivatives failed; the others agree")
 
 
 @pytest.mark.parametrize(
@@ -120,7 +122,7 @@ def test_kink_names_the_right_input():
         gradcheck(lambda x, y: relu(y) * x, [1.0, 0.0])
     message = str(caught.value)
     assert "input 1 = 0.0: NOT DIFFERENTIABLE" in message
-    assert "input 0 = 1.0: ok" in message
+    assert "input 0" not in message
 
 
 def test_away_from_the_kink_passes():
@@ -137,7 +139,7 @@ def test_kink_check_stays_inside_the_domain():
 
 
 def test_smooth_inputs_take_no_extra_steps():
-    """Where the one-sided slopes agree, f runs only at x (twice) and at x ± eps."""
+    """Where the one-sided slopes agree, f runs only at x and at x ± eps."""
     points = []
 
     def f(x):
@@ -145,7 +147,7 @@ def test_smooth_inputs_take_no_extra_steps():
         return x * x
 
     assert gradcheck(f, [1.0]) is True
-    assert sorted(points) == [1.0 - 1e-6, 1.0, 1.0, 1.0 + 1e-6]
+    assert sorted(points) == [1.0 - 1e-6, 1.0, 1.0 + 1e-6]
 
 
 def test_sharp_but_smooth_is_not_a_kink():

@@ -321,3 +321,11 @@ def test_reading_a_graph_changes_nothing_while_another_runs_backward() -> None:
         reader.join()
     assert seen == [expected] * 80
     assert other.grad == pytest.approx(5 * 1.0001**20_000)
+
+
+def test_sum_takes_a_generator_as_the_builtin_does() -> None:
+    """Every term of a generator counts, the first one included."""
+    xs = [Value(1.0), Value(2.0), Value(4.0)]
+    total = ag.sum(x * x for x in xs)
+    assert total.data == 21.0
+    assert ag.sum(float(i) for i in range(4)) == 6.0
