@@ -307,6 +307,7 @@ def save_graph(
     rankdir: str = "LR",
     max_nodes: int = 500,
     show_grad: bool = True,
+    show_local: bool = False,
 ) -> Path:
     """Draw `root`'s graph into `path`, the format taken from its suffix; returns the path.
 
@@ -320,7 +321,7 @@ def save_graph(
         raise ValueError(
             f"cannot tell the image format from {str(target)!r}: use one of {', '.join(FORMATS)}"
         )
-    source = draw_graph(root, rankdir, max_nodes, show_grad).source
+    source = draw_graph(root, rankdir, max_nodes, show_grad, show_local).source
     if suffix == ".dot":
         target.write_text(source, encoding="utf-8")
     else:
