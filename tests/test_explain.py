@@ -145,11 +145,16 @@ def test_steps_on_the_network_end_at_the_gradient_backward_gives() -> None:
 
 
 def test_node_names_skip_names_labels_already_have() -> None:
-    """An unlabelled product is mul₂ when a label is already mul₁."""
+    """An unlabelled product is mul₂ when a label is already mul₁; the unlabelled root is f."""
     x = labelled(Value(2.0) * 3.0, "mul₁")
-    y = x * x
-    assert ag.explain(y, x) == "df/dmul₁ = 12.00000000"
-    assert node_names(ag.topological_order(y))[y] == "mul₂"
+    square = x * x
+    y = square + 1.0
+    assert (
+        ag.explain(y, x)
+        == "df/dmul₁ = df/dmul₂ * dmul₂/dmul₁ = 1.00000000 * 12.00000000 = 12.00000000"
+    )
+    names = node_names(ag.topological_order(y))
+    assert (names[square], names[y]) == ("mul₂", "f")
 
 
 def test_unlabelled_ends_get_fallback_names() -> None:
