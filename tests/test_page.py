@@ -307,4 +307,5 @@ def test_mlp_page_opens_fast(
     """The 2-16-16-1 MLP's page, clustered by layer and neuron, opens in under 2 s."""
     view = opened["mlp"]
     assert view.load_time < 2.0
-    assert view.page.eval_on_selector_all("g.cluster", "els => els.length") == 1 + 3 + 33  # the legend, 3 layers, 33 neurons
+    boxes = view.page.eval_on_selector_all("g.cluster", "els => els.length")
+    assert boxes == 1 + 3 + 33  # the legend, 3 layers, 33 neurons
