@@ -25,7 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     print("=" * 30, "Two moons", "=" * 30)
     moons.main(["--out", str(args.out)])
 
-    pictures = [args.out / name for name in ("worked_example.svg", "moons.png")]
+    names = ("worked_example.svg", "moons.png", "worked_example.html")
+    pictures = [args.out / name for name in names]
     made = [str(path) for path in pictures if path.exists()]
     print(f"\nPictures: {', '.join(made) if made else 'none (see the messages above)'}")
     return 0
