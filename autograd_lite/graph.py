@@ -9,6 +9,7 @@ install. Only the `max_nodes` Values nearest the root are drawn, so huge graphs 
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import shutil
 import subprocess
@@ -131,7 +132,7 @@ def draw_graph(
         parent_path = _enclosing(path)
         (clusters[parent_path] if parent_path else dot).subgraph(clusters[path])
     if legend:
-        _legend(dot, order, positioned, show_local)
+        _legend(dot, order, positioned, show_local, horizontal)
     return dot
 
 
@@ -237,10 +238,14 @@ def _cluster(dot: graphviz.Digraph, clusters: dict[str, graphviz.Digraph], path:
     return clusters[path]
 
 
-def _legend(dot: graphviz.Digraph, order: list[Value], positioned: bool, show_local: bool) -> None:
+def _legend(
+    dot: graphviz.Digraph, order: list[Value], positioned: bool, show_local: bool, across: bool
+) -> None:
     """A box of sample nodes: the colours of the kinds of Values, and what edge marks mean.
 
-    Plain nodes rather than an HTML-like table, which needs a Graphviz built with expat.
+    Plain nodes rather than an HTML-like table, which needs a Graphviz built with expat; one
+    rank, held in reading order by invisible edges (which run bottom up when the graph runs
+    `across`, left to right).
     """
     import graphviz
 
@@ -253,10 +258,16 @@ def _legend(dot: graphviz.Digraph, order: list[Value], positioned: bool, show_lo
     box = graphviz.Digraph(name="cluster_legend")
     box.attr(label="legend", style="rounded", color="#cccccc", fontname="Helvetica", fontsize="9")
     box.attr("node", shape="box", fontsize="9", height="0.2", margin="0.05,0.02")
-    for k, note in reversed(list(enumerate(notes))):  # Graphviz stacks a rank bottom up
-        box.node(f"legend_note{k}", note, shape="plaintext")
-    for kind, colour in reversed(kinds):
-        box.node(f"legend_{kind}", kind, style="filled", fillcolor=colour)
+    row = graphviz.Digraph()
+    row.attr(rank="same")
+    for kind, colour in kinds:
+        row.node(f"legend_{kind}", kind, style="filled", fillcolor=colour)
+    for k, note in enumerate(notes):
+        row.node(f"legend_note{k}", note, shape="plaintext")
+    box.subgraph(row)
+    names = [f"legend_{kind}" for kind, _ in kinds] + [f"legend_note{k}" for k in range(len(notes))]
+    for tail, head in itertools.pairwise(names[::-1] if across else names):
+        box.edge(tail, head, style="invis")
     dot.subgraph(box)
 
 

@@ -37,10 +37,16 @@ digraph autograd_lite {
 	subgraph cluster_legend {
 		color="#cccccc" fontname=Helvetica fontsize=9 label=legend style=rounded
 		node [fontsize=9 height=0.2 margin="0.05,0.02" shape=box]
-		legend_output [label=output fillcolor="#fdd0a2" style=filled]
-		legend_intermediate [label=intermediate fillcolor=white style=filled]
-		legend_constant [label=constant fillcolor="#f0f0f0" style=filled]
-		legend_parameter [label=parameter fillcolor="#c6dbef" style=filled]
+		{
+			rank=same
+			legend_parameter [label=parameter fillcolor="#c6dbef" style=filled]
+			legend_constant [label=constant fillcolor="#f0f0f0" style=filled]
+			legend_intermediate [label=intermediate fillcolor=white style=filled]
+			legend_output [label=output fillcolor="#fdd0a2" style=filled]
+		}
+		legend_output -> legend_intermediate [style=invis]
+		legend_intermediate -> legend_constant [style=invis]
+		legend_constant -> legend_parameter [style=invis]
 	}
 }
 """
