@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple, TypeAlias
 
 from autograd_lite.value import Value, edges, topological_order
@@ -28,6 +28,9 @@ Factors: TypeAlias = dict[Value, dict[Value, float]]
 Step: TypeAlias = tuple[Value, Value, float]
 
 
+# The longest chain spelled out node by node when nothing on it is labelled; past it, the
+# derivative is one folded factor, as a line of thousands of factors helps nobody.
+_SPELLED_OUT = 16
 # Names of the operators' nodes when they have no label: `mul₁`, `add₂`.
 _OP_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -103,30 +106,56 @@ def explain(output: Value, wrt: Value, max_paths: int = 8, *, steps: bool = Fals
     for name, value in (("output", output), ("wrt", wrt)):
         if not isinstance(value, Value):
             raise TypeError(f"explain needs Values, got {type(value).__name__} for {name}")
+    return explainer(output, max_paths, steps=steps)(wrt)
+
+
+def explainer(output: Value, max_paths: int = 8, *, steps: bool = False) -> Callable[[Value], str]:
+    """`explain(output, wrt, ...)` as a function of `wrt`, for explaining many Values at once.
+
+    The graph is walked once, here; each call then reads only the part of the topological
+    order from `wrt` on, which for Values near the output is a small part.
+    """
     if max_paths < 1:
         raise ValueError(f"max_paths must be at least 1, got {max_paths!r}")
-    names = {output: output.label or "f", wrt: wrt.label or "v"}
-    head = f"d{names[output]}/d{names[wrt]}"
-    if output is wrt:
-        return f"{head} = 1: a value's derivative with respect to itself"
     order = topological_order(output)
-    between = _between(order, wrt)
-    if output not in between:
-        return f"{head} = 0: {names[output]} does not depend on {names[wrt]} (not in its graph)"
-    inner = [node for node in order if node in between and node is not output]
-    names = node_names(order) | ({wrt: names[wrt]} if wrt.rule is None else {})
-    if any(node.label for node in inner if node is not wrt):
-        named = {node for node in inner if node.label} | {wrt}
-    else:
-        named = set(inner)  # nothing labelled on the way: spell out every node
-    factors = _factors(order, between, output, wrt, named)
-    keys = [output, *factors]  # named nodes, each after everything downstream of it
-    total, count = _totals(keys, factors)
-    paths = _largest_paths(keys, factors, wrt, output, min(count, max_paths))
-    text = _text(head, names, paths, total, count)
-    if steps:
-        text += "\n" + _steps([*inner, output], names)
-    return text
+    position = {node: i for i, node in enumerate(order)}
+    shown = node_names(order)
+    shown[output] = output.label or "f"
+
+    def derivation(wrt: Value) -> str:
+        names = shown | {wrt: wrt.label or "v"} if wrt.rule is None else shown
+        head = f"d{names[output]}/d{names[wrt]}"
+        if output is wrt:
+            return f"{head} = 1: a value's derivative with respect to itself"
+        if wrt not in position:
+            return f"{head} = 0: {names[output]} does not depend on {names[wrt]} (not in its graph)"
+        tail = order[position[wrt] :]
+        between = _between(tail, wrt)  # `output` among them: it depends on all of `order`
+        inner = [node for node in tail if node in between and node is not output]
+        labelled = any(node.label for node in inner if node is not wrt)
+        if labelled or _longest(tail, between) > _SPELLED_OUT:
+            named = {node for node in inner if node.label} | {wrt}
+        else:
+            named = set(inner)  # nothing labelled on the way: spell out every node
+        factors = _factors(tail, between, output, wrt, named)
+        keys = [output, *factors]  # named nodes, each after everything downstream of it
+        total, count = _totals(keys, factors)
+        paths = _largest_paths(keys, factors, wrt, output, min(count, max_paths))
+        text = _text(head, names, paths, total, count)
+        if steps:
+            text += "\n" + _steps([*inner, output], names)
+        return text
+
+    return derivation
+
+
+def _longest(order: list[Value], between: set[Value]) -> int:
+    """The number of edges on the longest path through `between` (in `order`, parents first)."""
+    depth: dict[Value, int] = {}
+    for node in order:
+        if node in between:
+            depth[node] = max((depth[p] + 1 for p in node.parents if p in depth), default=0)
+    return max(depth.values())
 
 
 def _between(order: list[Value], wrt: Value) -> set[Value]:

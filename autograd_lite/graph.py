@@ -111,11 +111,11 @@ def draw_graph(
             continue
         op_name = f"{name}_op"
         into.node(op_name, graphviz.escape(_op_text(node)), **_OP_STYLE)
-        inputs = [x for x in operands(node) if isinstance(x, Value)]
+        inputs = edges(node)
         marks = _positions(node, len(inputs))
         positioned = positioned or bool(marks)
         cut = False
-        for k, (parent, local) in enumerate(edges(node)):
+        for k, (parent, local) in enumerate(inputs):
             if parent not in names:
                 cut = True
                 continue

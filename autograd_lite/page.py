@@ -20,7 +20,7 @@ import re
 from importlib import resources
 from typing import Any
 
-from autograd_lite.explain import explain, node_names, reverse_pass
+from autograd_lite.explain import Update, explainer, node_names, reverse_pass
 from autograd_lite.value import Value, edges, operands, topological_order
 
 _SYMBOLS = frozenset({"+", "-", "*", "/", "**"})
@@ -35,9 +35,10 @@ def assemble(root: Value, drawn: list[Value], svg: str) -> str:
     grads, passes = reverse_pass(order)
     names = {node: f"v{i}" for i, node in enumerate(drawn)}
     shown = node_names(order)
+    derivation = explainer(root, _EXPLAIN_PATHS)
     data = {
         "root": names[root],
-        "nodes": [_node(node, names, shown, grads, root) for node in drawn],
+        "nodes": [_node(node, names, shown, grads, derivation(node)) for node in drawn],
         "backward": _backward_steps(passes, names),
         "forward": [names[node] for node in drawn if node.rule is not None],
     }
@@ -65,7 +66,7 @@ def _node(
     names: dict[Value, str],
     shown: dict[Value, str],
     grads: dict[Value, float],
-    root: Value,
+    derivation: str,
 ) -> dict[str, Any]:
     """What the page knows of one drawn Value, the contract's fields first."""
     inputs = [[names.get(parent), shown[parent], _num(local)] for parent, local in edges(node)]
@@ -79,7 +80,7 @@ def _node(
         "shown": shown[node],
         "inputs": inputs,
         "formula": _formula(node, shown) if node.rule is not None else "",
-        "explain": explain(root, node, _EXPLAIN_PATHS),
+        "explain": derivation,
     }
 
 
@@ -97,7 +98,7 @@ def _formula(node: Value, shown: dict[Value, str]) -> str:
     return f"{shown[node]} = {call(symbols)} = {call(numbers)} = {node.data:.6g}"
 
 
-def _backward_steps(passes: list[list[Any]], names: dict[Value, str]) -> list[dict[str, Any]]:
+def _backward_steps(passes: list[list[Update]], names: dict[Value, str]) -> list[dict[str, Any]]:
     """One step per drawn node with inputs, in the order the reverse pass runs.
 
     The passes of Values cut from the picture fold into the step before them, so that the

@@ -215,3 +215,15 @@ def test_needs_values() -> None:
     """Numbers instead of Values are a TypeError naming the type."""
     with pytest.raises(TypeError, match="explain needs Values, got float for output"):
         explain(1.0, Value(1.0))  # type: ignore[arg-type]
+
+
+def test_a_long_unlabelled_chain_folds_into_one_factor() -> None:
+    """Past 16 unlabelled steps the chain is not spelled out: one number, as backward's."""
+    x = Value(0.5, "x")
+    short, long = x, x
+    for _ in range(16):
+        short = short * 1.5
+    for _ in range(17):
+        long = long * 1.5
+    assert explain(short, x).startswith("df/dx = df/dmul₁₅ * dmul₁₅/dmul₁₄ * ")
+    assert explain(long, x) == f"df/dx = {1.5**17:.8f}"

@@ -309,3 +309,14 @@ def test_mlp_page_opens_fast(
     assert view.load_time < 2.0
     boxes = view.page.eval_on_selector_all("g.cluster", "els => els.length")
     assert boxes == 1 + 3 + 33  # the legend, 3 layers, 33 neurons
+
+
+def test_a_huge_graph_makes_its_page_in_seconds() -> None:
+    """A 20,000-node chain: the first max_nodes Values drawn, each clickable, no quadratic walk."""
+    v = Value(0.5, "a")
+    for _ in range(20_000):
+        v = v * 1.0001
+    start = time.perf_counter()
+    data = page_data(ag.graph.html_page(v, max_nodes=200))
+    assert time.perf_counter() - start < 15.0
+    assert len(data["nodes"]) == len(data["backward"]) == 200
