@@ -138,6 +138,9 @@
   }
 
   function sync(k, last) {
+    for (const radio of document.querySelectorAll("input[name=mode]")) {
+      radio.checked = radio.value === state.mode;
+    }
     slider.max = String(last);
     slider.value = String(k);
     counter.textContent = `${k} / ${last}`;
