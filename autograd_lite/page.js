@@ -137,7 +137,13 @@
     return k;
   }
 
+  function follow() {
+    // keep the node of the current step in sight when zoomed in
+    svg.querySelector("g.value.active")?.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }
+
   function sync(k, last) {
+    follow();
     for (const radio of document.querySelectorAll("input[name=mode]")) {
       radio.checked = radio.value === state.mode;
     }
