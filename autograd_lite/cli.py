@@ -37,7 +37,9 @@ examples:
   autograd-lite grad "x*y + sin(x)" --at x=1.5,y=-2
   autograd-lite grad "exp(-x**2) * y" --at x=0.3,y=2 --order 2
   autograd-lite draw "tanh(w*x + b)" --at w=-3,x=2,b=6.88 -o graph.svg
+  autograd-lite draw "x*y + sin(x)" --at x=1.5,y=-2 -o page.html   (step through backprop)
   autograd-lite explain "(h := w*x + b) + sigmoid(h)" --at w=0.4,x=0.6,b=0.6 --wrt w
+  autograd-lite explain "x*y + sin(x)" --at x=1.5,y=-2 --wrt x --steps
   autograd-lite check "log(1 + exp(x)) / sqrt(y)" --at x=0.5,y=2
   autograd-lite demo              (lists the demos)
 
@@ -113,7 +115,11 @@ def _parser() -> _Parser:
         "-o",
         "--output",
         metavar="FILE",
-        help="image file: .svg, .png, .pdf or .dot (default: print DOT to stdout)",
+        help="image file: .svg, .png, .pdf, .dot, or .html for the interactive page"
+        " (default: print DOT to stdout)",
+    )
+    draw.add_argument(
+        "--local", action="store_true", help="label every edge with its local derivative"
     )
     draw.add_argument("--rankdir", choices=("LR", "RL", "TB", "BT"), default="LR")
     draw.add_argument("--max-nodes", type=int, default=500, metavar="N")
@@ -127,6 +133,9 @@ def _parser() -> _Parser:
         help="the variable to differentiate by (repeatable; default: every variable)",
     )
     explain_.add_argument("--max-paths", type=int, default=8, metavar="N")
+    explain_.add_argument(
+        "--steps", action="store_true", help="also print the backward pass edge by edge"
+    )
     explain_.set_defaults(run=_explain)
 
     check = _formula_command(commands, "check", "compare gradients with finite differences")
@@ -186,9 +195,16 @@ def _draw(args: argparse.Namespace) -> int:
     _, output = _evaluate(expr, point)
     output.backward()
     if args.output is None:
-        print(draw_graph(output, args.rankdir, args.max_nodes).source, end="")
+        drawing = draw_graph(output, args.rankdir, args.max_nodes, show_local=args.local)
+        print(drawing.source, end="")
     else:
-        path = save_graph(output, args.output, rankdir=args.rankdir, max_nodes=args.max_nodes)
+        path = save_graph(
+            output,
+            args.output,
+            rankdir=args.rankdir,
+            max_nodes=args.max_nodes,
+            show_local=args.local,
+        )
         print(f"wrote {path}")
     return 0
 
@@ -204,7 +220,8 @@ def _explain(args: argparse.Namespace) -> int:
                 f"--wrt {name} is not a variable of the expression (it has {', '.join(by_name)})"
             )
     wanted = wrt or list(by_name)
-    print("\n\n".join(explain(output, by_name[name], args.max_paths) for name in wanted))
+    texts = (explain(output, by_name[name], args.max_paths, steps=args.steps) for name in wanted)
+    print("\n\n".join(texts))
     return 0
 
 

@@ -3,16 +3,22 @@
 A path runs through labelled Values only. The unlabelled Values between two labelled ones are
 folded into one factor: the derivative of the later labelled Value toward the earlier one
 through unlabelled nodes alone (the product of their local derivatives, summed if they branch).
-Totals and path counts come from dynamic programming over those labelled nodes, so a graph
-with exponentially many paths costs no more than its size; only the largest few paths are
-spelled out, found best first.
+When no Value between `wrt` and the output is labelled, folding would leave one bare number, so
+every Value on the way gets a name from its op and place instead (`mul₁`, `tanh₂`) and the chain
+rule is spelled out through all of them. Totals and path counts come from dynamic programming
+over the named nodes, so a graph with exponentially many paths costs no more than its size;
+only the largest few paths are spelled out, found best first.
+
+`reverse_pass` is the backward pass itself, edge by edge with its numbers, computed into a dict
+of its own: `explain(..., steps=True)` prints it, and the interactive page steps through it.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
-from typing import TypeAlias
+from collections.abc import Callable, Iterable
+from typing import NamedTuple, TypeAlias
 
 from autograd_lite.value import Value, edges, topological_order
 
@@ -22,34 +28,134 @@ Factors: TypeAlias = dict[Value, dict[Value, float]]
 Step: TypeAlias = tuple[Value, Value, float]
 
 
-def explain(output: Value, wrt: Value, max_paths: int = 8) -> str:
+# The longest chain spelled out node by node when nothing on it is labelled; past it, the
+# derivative is one folded factor, as a line of thousands of factors helps nobody.
+_SPELLED_OUT = 16
+# Names of the operators' nodes when they have no label: `mul₁`, `add₂`.
+_OP_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+class Update(NamedTuple):
+    """One edge of the reverse pass: grad(parent) += grad(node) * local, giving `total`."""
+
+    node: Value
+    parent: Value
+    local: float  # d node / d parent
+    adjoint: float  # grad(node), complete when the node passes it on
+    total: float  # grad(parent) after this update
+
+
+def reverse_pass(order: list[Value]) -> tuple[dict[Value, float], list[list[Update]]]:
+    """The backward pass over `order` (parents first, the root last), seeded with 1 at the root.
+
+    Returns every node's adjoint and, for each node with inputs in the order they run (reverse
+    topological), its updates. Parents outside `order` are left out. The sums are kept in a
+    dict of their own: no `.grad` changes.
+    """
+    grads = dict.fromkeys(order, 0.0)
+    grads[order[-1]] = 1.0
+    passes = []
+    for node in reversed(order):
+        if node.rule is None:
+            continue
+        adjoint = grads[node]
+        updates = []
+        for parent, local in edges(node):
+            if parent in grads:
+                grads[parent] += adjoint * local
+                updates.append(Update(node, parent, local, adjoint, grads[parent]))
+        passes.append(updates)
+    return grads, passes
+
+
+def node_names(order: Iterable[Value]) -> dict[Value, str]:
+    """A name for each Value of a topological order: its label, else its op and place (`mul₁`,
+    `tanh₂`; `c₁` for a constant leaf; `f` for the root, last), never one a label has."""
+    nodes = list(order)
+    taken = {node.label for node in nodes if node.label}
+    counts: dict[str, int] = {}
+    names = {}
+    for node in nodes:
+        if node.label:
+            names[node] = node.label
+            continue
+        op = node.op
+        stem = _OP_WORDS.get(op, op if op.isidentifier() else "t") if op else "c"
+        while True:
+            counts[stem] = counts.get(stem, 0) + 1
+            name = f"{stem}{str(counts[stem]).translate(_SUBSCRIPTS)}"
+            if name not in taken:
+                break
+        names[node] = name
+    if nodes and not nodes[-1].label:
+        names[nodes[-1]] = "f"
+    return names
+
+
+def explain(output: Value, wrt: Value, max_paths: int = 8, *, steps: bool = False) -> str:
     """The chain-rule derivation of d(output)/d(wrt) as text; needs no prior `backward()`.
 
     Each path from `wrt` to `output` is a product of local derivatives between labelled
-    Values, with 8-decimal numbers, followed by the sum. When there are more than
-    `max_paths` paths, the largest (by magnitude) are shown and the rest summed up.
-    Unlabelled `output` and `wrt` are called f and v.
+    Values (or, when none lies between them, between every Value on the way, named by op),
+    with 8-decimal numbers, followed by the sum. When there are more than `max_paths` paths,
+    the largest (by magnitude) are shown and the rest summed up. Unlabelled `output` and `wrt`
+    are called f and v. With `steps`, the backward pass follows edge by edge:
+    `grad(parent) += grad(node) * local`, with numbers, over the Values between the two.
     """
     for name, value in (("output", output), ("wrt", wrt)):
         if not isinstance(value, Value):
             raise TypeError(f"explain needs Values, got {type(value).__name__} for {name}")
+    return explainer(output, max_paths, steps=steps)(wrt)
+
+
+def explainer(output: Value, max_paths: int = 8, *, steps: bool = False) -> Callable[[Value], str]:
+    """`explain(output, wrt, ...)` as a function of `wrt`, for explaining many Values at once.
+
+    The graph is walked once, here; each call then reads only the part of the topological
+    order from `wrt` on, which for Values near the output is a small part.
+    """
     if max_paths < 1:
         raise ValueError(f"max_paths must be at least 1, got {max_paths!r}")
-    names = {output: output.label or "f", wrt: wrt.label or "v"}
-    head = f"d{names[output]}/d{names[wrt]}"
-    if output is wrt:
-        return f"{head} = 1: a value's derivative with respect to itself"
     order = topological_order(output)
-    between = _between(order, wrt)
-    if output not in between:
-        return f"{head} = 0: {names[output]} does not depend on {names[wrt]} (not in its graph)"
-    factors = _factors(order, between, output, wrt)
-    for node in factors:
-        names.setdefault(node, node.label)
-    keys = [output, *factors]  # labelled nodes, each after everything downstream of it
-    total, count = _totals(keys, factors)
-    paths = _largest_paths(keys, factors, wrt, output, min(count, max_paths))
-    return _text(head, names, paths, total, count)
+    position = {node: i for i, node in enumerate(order)}
+    shown = node_names(order)
+    shown[output] = output.label or "f"
+
+    def derivation(wrt: Value) -> str:
+        names = shown | {wrt: wrt.label or "v"} if wrt.rule is None else shown
+        head = f"d{names[output]}/d{names[wrt]}"
+        if output is wrt:
+            return f"{head} = 1: a value's derivative with respect to itself"
+        if wrt not in position:
+            return f"{head} = 0: {names[output]} does not depend on {names[wrt]} (not in its graph)"
+        tail = order[position[wrt] :]
+        between = _between(tail, wrt)  # `output` among them: it depends on all of `order`
+        inner = [node for node in tail if node in between and node is not output]
+        labelled = any(node.label for node in inner if node is not wrt)
+        if labelled or _longest(tail, between) > _SPELLED_OUT:
+            named = {node for node in inner if node.label} | {wrt}
+        else:
+            named = set(inner)  # nothing labelled on the way: spell out every node
+        factors = _factors(tail, between, output, wrt, named)
+        keys = [output, *factors]  # named nodes, each after everything downstream of it
+        total, count = _totals(keys, factors)
+        paths = _largest_paths(keys, factors, wrt, output, min(count, max_paths))
+        text = _text(head, names, paths, total, count)
+        if steps:
+            text += "\n" + _steps([*inner, output], names)
+        return text
+
+    return derivation
+
+
+def _longest(order: list[Value], between: set[Value]) -> int:
+    """The number of edges on the longest path through `between` (in `order`, parents first)."""
+    depth: dict[Value, int] = {}
+    for node in order:
+        if node in between:
+            depth[node] = max((depth[p] + 1 for p in node.parents if p in depth), default=0)
+    return max(depth.values())
 
 
 def _between(order: list[Value], wrt: Value) -> set[Value]:
@@ -63,11 +169,13 @@ def _between(order: list[Value], wrt: Value) -> set[Value]:
     return between
 
 
-def _factors(order: list[Value], between: set[Value], output: Value, wrt: Value) -> Factors:
-    """For each labelled node on a path (and `wrt`), its factors toward the next labelled nodes.
+def _factors(
+    order: list[Value], between: set[Value], output: Value, wrt: Value, named: set[Value]
+) -> Factors:
+    """For each named node on a path (`wrt` among them), its factors toward the next named nodes.
 
-    One reverse pass: `reach[n]` maps each nearest labelled node k downstream of n to
-    dk/dn through unlabelled nodes only. Returned in reverse topological order.
+    One reverse pass: `reach[n]` maps each nearest named node k downstream of n to dk/dn
+    through unnamed nodes only. Returned in reverse topological order, `wrt` last.
     """
     reach: dict[Value, dict[Value, float]] = {output: {output: 1.0}}
     factors: Factors = {}
@@ -75,7 +183,7 @@ def _factors(order: list[Value], between: set[Value], output: Value, wrt: Value)
         if node not in between:
             continue
         downstream = reach.pop(node)
-        if node is not output and (node.label or node is wrt):
+        if node in named:
             factors[node] = downstream
             downstream = {node: 1.0}
         if node is wrt:
@@ -155,6 +263,25 @@ def _text(
         products.append(rest)
     text.append(f"{head} = {_sum(products)} = {_number(total)}")
     return "\n".join(text)
+
+
+def _steps(order: list[Value], names: dict[Value, str]) -> str:
+    """The reverse pass over `order`, one line per edge with its numbers."""
+    _, passes = reverse_pass(order)
+    lines = [f"backward pass, edge by edge, from grad({names[order[-1]]}) = 1:"]
+    reached: set[Value] = set()
+    for updates in passes:
+        for node, parent, local, adjoint, total in updates:
+            n, p = names[node], names[parent]
+            line = (
+                f"  grad({p}) += grad({n}) * d{n}/d{p} = {_number(adjoint)} * {_number(local)}"
+                f" = {_number(adjoint * local)}"
+            )
+            if parent in reached:
+                line += f", so grad({p}) = {_number(total)}"
+            reached.add(parent)
+            lines.append(line)
+    return "\n".join(lines)
 
 
 def _sum(terms: list[float]) -> str:

@@ -1,4 +1,4 @@
-"""Pictures of a computation: a Graphviz graph of the Values behind a result.
+"""Pictures of a computation: a Graphviz graph of the Values behind a result (also as a page).
 
 `draw_graph` builds the DOT description (no renderer needed); `save_graph` and Jupyter turn it
 into an image with the system Graphviz `dot` when it is installed, else with Graphviz compiled
@@ -15,20 +15,25 @@ anything but a one-line RendererError.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import os
 import shutil
 import subprocess
 import sys
 from collections import deque
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from autograd_lite.value import Value, operands, topological_order
+from autograd_lite import page
+from autograd_lite.explain import reverse_pass
+from autograd_lite.value import Value, edges, operands, topological_order
 
 if TYPE_CHECKING:
     import graphviz  # imported when a picture is first drawn, not with autograd_lite
 
-FORMATS = (".svg", ".png", ".pdf", ".dot")
+FORMATS = (".svg", ".png", ".pdf", ".dot", ".html")
 SYSTEM_HINT = "`apt-get install graphviz` (or `brew install graphviz`) for the system Graphviz"
 PIP_HINT = "`pip install 'autograd-lite[render]'` for SVG without it"
 
@@ -36,6 +41,7 @@ PIP_HINT = "`pip install 'autograd-lite[render]'` for SVG without it"
 _ROOT_COLOUR = "#fdd0a2"
 _PARAMETER_COLOUR = "#c6dbef"
 _CONSTANT_COLOUR = "#f0f0f0"
+_BIAS_COLOUR = "#dadaeb"
 _OP_STYLE = {"shape": "ellipse", "fontsize": "10", "width": "0.4", "height": "0.3", "margin": "0"}
 
 LAYOUT_LIMITS = "graph [nslimit=1 nslimit1=1 mclimit=0.5]"
@@ -59,16 +65,37 @@ class RendererError(RuntimeError):
     """No Graphviz renderer is available for the requested format, or the renderer failed."""
 
 
+# Rules whose inputs can trade places without changing anything: their edges need no position.
+# (`dot` pairs w_i with x_i, and the local derivatives on its edges already say which is which.)
+_ORDER_FREE = frozenset({"+", "*", "sum", "dot"})
+# The last part of a dotted parameter name (`layers.0.neurons.1.b`) that marks a bias.
+_BIAS_NAMES = frozenset({"b", "bias"})
+
+
 def draw_graph(
-    root: Value, rankdir: str = "LR", max_nodes: int = 500, show_grad: bool = True
+    root: Value,
+    rankdir: str = "LR",
+    max_nodes: int = 500,
+    show_grad: bool = True,
+    show_local: bool = False,
+    legend: bool = True,
+    *,
+    grads: Mapping[Value, float] | None = None,
 ) -> graphviz.Digraph:
     """The graph of Values that `root` depends on, as a `graphviz.Digraph`.
 
     One record per Value (label, data, grad to 4 significant digits) and one small node per
-    operation, edges in data-flow order. Parameters (labelled leaves) are blue, constants grey,
-    the root orange. Only the `max_nodes` Values nearest the root are drawn; the rest become
-    one "… N more nodes" box. Nodes are named by their place in topological order, so the DOT
-    text of a graph is reproducible.
+    operation, edges in data-flow order. A constant operand is written into its op node
+    (`* 3`); where the order of the inputs matters (`-`, `/`, `**`, ...) the edges are marked
+    `a`, `b` (or 1, 2, 3, ...), and with `show_local` every edge carries the local derivative of
+    the op's output toward that input. Parameters (labelled leaves) are blue, biases purple,
+    constants grey, the root orange, as the legend says; dotted parameter names
+    (`layers.0.neurons.1.w.0`, as `nn` labels them) group their neurons and layers in boxes.
+    Only the `max_nodes` Values nearest the root are drawn; the rest become one "… N more
+    nodes" box. Nodes are named by their place in topological order, so the DOT text of a
+    graph is reproducible. In Jupyter the result shows as SVG with or without the system
+    Graphviz (through `render`); its `values` are the drawn Values in the order of their names.
+    `grads` shows those gradients instead of `.grad` (the interactive page's own pass).
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_graph needs a Value, got {type(root).__name__}")
@@ -81,41 +108,191 @@ def draw_graph(
     kept, hidden = _nearest(root, max_nodes)
     order = topological_order(root, kept)
     names = {node: f"v{i}" for i, node in enumerate(order)}
+    homes = _modules(order)
 
-    dot = graphviz.Digraph("autograd_lite")
+    dot = _drawing_class()("autograd_lite")
+    dot.values = order
     dot.attr(rankdir=rankdir)
     dot.attr("node", shape="record", fontname="Helvetica", fontsize="11")
-    if show_grad and root.grad == 0.0:
+    if show_grad and grads is None and root.grad == 0.0:
         dot.attr(label="grad not computed yet: call backward() on the root", fontname="Helvetica")
     if hidden:
         dot.node("more", f"… {hidden:,} more nodes", shape="box", style="dashed")
+    clusters: dict[str, graphviz.Digraph] = {}
     horizontal = rankdir in ("LR", "RL")  # a record lays its fields across the rank direction
+    positioned = False
     for node in order:
         name = names[node]
-        dot.node(name, _record(node, show_grad, horizontal), **_style(node, node is root))
-        if not node.parents:
+        home = homes.get(node, "")
+        into = _cluster(dot, clusters, home) if home else dot
+        grad = node.grad if grads is None else grads[node]
+        into.node(
+            name,
+            _record(node, grad if show_grad else None, horizontal),
+            **_style(node, node is root),
+        )
+        if node._rule is None:
             continue
         op_name = f"{name}_op"
-        dot.node(op_name, graphviz.escape(_op_text(node)), **_OP_STYLE)
+        into.node(op_name, graphviz.escape(_op_text(node)), **_OP_STYLE)
+        inputs = edges(node)
+        marks = _positions(node, len(inputs))
+        positioned = positioned or bool(marks)
         cut = False
-        for parent in node.parents:
-            if parent in names:
-                dot.edge(names[parent], op_name)
-            else:
+        for k, (parent, local) in enumerate(inputs):
+            if parent not in names:
                 cut = True
+                continue
+            edge: dict[str, str] = {}
+            if marks:
+                edge |= {"headlabel": marks[k], "labelfontsize": "9", "labelfontcolor": "#3465a4"}
+            if show_local:
+                edge |= {"label": f"∂ {local:.4g}", "fontsize": "9", "fontcolor": "#555555"}
+            dot.edge(names[parent], op_name, **edge)
         if cut:
             dot.edge("more", op_name, style="dashed")
         dot.edge(op_name, name)
+    for path in sorted(clusters, key=lambda path: -path.count(".")):  # deepest first
+        parent_path = _enclosing(path)
+        (clusters[parent_path] if parent_path else dot).subgraph(clusters[path])
+    if legend:
+        _legend(dot, order, positioned, show_local, horizontal)
     return dot
 
 
+@functools.cache
+def _drawing_class() -> type[graphviz.Digraph]:
+    """`graphviz.Digraph` that Jupyter shows through `render`, so also without the system dot.
+
+    Made on first use, so that graphviz is imported when a picture is first drawn.
+    """
+    import graphviz
+
+    class Drawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz has no type hints
+        """A Digraph that keeps the drawn Values and renders in Jupyter with our renderers."""
+
+        values: list[Value]
+
+        def _repr_mimebundle_(
+            self, include: object = None, exclude: object = None, **_: object
+        ) -> dict[str, str]:
+            try:
+                return {"image/svg+xml": render(self.source, "svg").decode()}
+            except RendererError as error:
+                return {"text/plain": str(error)}
+
+    return Drawing
+
+
 def _op_text(node: Value) -> str:
-    """The op's name with its constant operands in place: `* 3` for x * 3, `1 -` for 1 - x."""
+    """The op's name with its constant operands in place: `* 3` for x * 3, `1 -` for 1 - x.
+
+    With two Value inputs whose order matters, the text names them as the edges do: `a - b`.
+    """
     inputs = operands(node)
-    if len(inputs) != 2 or all(isinstance(x, Value) for x in inputs):
+    if len(inputs) != 2:
         return node.op
+    if all(isinstance(x, Value) for x in inputs):
+        return node.op if node.op in _ORDER_FREE or node.op.isidentifier() else f"a {node.op} b"
     left, right = (f"{x:.4g}" if not isinstance(x, Value) else "" for x in inputs)
     return f"{left} {node.op} {right}".strip()
+
+
+def _positions(node: Value, inputs: int) -> list[str]:
+    """The marks of a node's input edges where their order matters (`a`, `b`; 1, 2, 3 ...)."""
+    if inputs < 2 or node.op in _ORDER_FREE:
+        return []
+    return ["a", "b"] if inputs == 2 else [str(k) for k in range(1, inputs + 1)]
+
+
+def _modules(order: list[Value]) -> dict[Value, str]:
+    """The module (`layers.0.neurons.1`) each Value belongs to, from dotted parameter names.
+
+    A parameter's module is its name up to the parameter's own part (`w.0`, `b`); an op whose
+    parameters all sit in one module joins it, and so does an activation applied to such an op.
+    """
+    homes: dict[Value, str] = {}
+    for node in order:
+        if node._rule is None:
+            home = _module_of(node.label)
+        else:
+            found = {homes[p] for p in node.parents if p._rule is None and p in homes}
+            if len(found) == 1:
+                home = found.pop()
+            elif not found and node._rule.arity == 1:
+                home = homes.get(node.parents[0], "")
+            else:
+                home = ""
+        if home:
+            homes[node] = home
+    return homes
+
+
+def _module_of(label: str) -> str:
+    """`layers.0.neurons.1` for `layers.0.neurons.1.w.0`; "" unless it ends in an index."""
+    parts = label.split(".")
+    names = [k for k, part in enumerate(parts) if not part.isdigit()]
+    if len(names) < 2 or not parts[names[-1] - 1].isdigit():
+        return ""
+    return ".".join(parts[: names[-1]])
+
+
+def _enclosing(path: str) -> str:
+    """The module around `path`: `layers.0` for `layers.0.neurons.1`, "" at the top."""
+    parts = path.split(".")
+    for end in range(len(parts) - 2, 0, -1):
+        if parts[end].isdigit():
+            return ".".join(parts[: end + 1])
+    return ""
+
+
+def _cluster(dot: graphviz.Digraph, clusters: dict[str, graphviz.Digraph], path: str) -> Any:
+    """The box of module `path` (made with the boxes around it on first use)."""
+    if path not in clusters:
+        import graphviz
+
+        enclosing = _enclosing(path)
+        if enclosing:
+            _cluster(dot, clusters, enclosing)
+        parts = path.split(".")
+        box = graphviz.Digraph(name=f"cluster_{path}")
+        box.attr(label=f"{parts[-2].removesuffix('s')} {parts[-1]}", tooltip=path)
+        box.attr(style="rounded,dashed", color="#999999", fontname="Helvetica", fontsize="10")
+        clusters[path] = box
+    return clusters[path]
+
+
+def _legend(
+    dot: graphviz.Digraph, order: list[Value], positioned: bool, show_local: bool, across: bool
+) -> None:
+    """A box of sample nodes: the colours of the kinds of Values, and what edge marks mean.
+
+    Plain nodes rather than an HTML-like table, which needs a Graphviz built with expat; one
+    rank, held in reading order by invisible edges (which run bottom up when the graph runs
+    `across`, left to right).
+    """
+    import graphviz
+
+    kinds = [("parameter", _PARAMETER_COLOUR)]
+    if any(_is_bias(node) for node in order):
+        kinds.append(("bias", _BIAS_COLOUR))
+    kinds += [("constant", _CONSTANT_COLOUR), ("intermediate", "white"), ("output", _ROOT_COLOUR)]
+    notes = ["a, b: the operands in order"] if positioned else []
+    notes += ["∂: local derivative"] if show_local else []
+    box = graphviz.Digraph(name="cluster_legend")
+    box.attr(label="legend", style="rounded", color="#cccccc", fontname="Helvetica", fontsize="9")
+    box.attr("node", shape="box", fontsize="9", height="0.2", margin="0.05,0.02")
+    row = graphviz.Digraph()
+    row.attr(rank="same")
+    for kind, colour in kinds:
+        row.node(f"legend_{kind}", kind, style="filled", fillcolor=colour)
+    for k, note in enumerate(notes):
+        row.node(f"legend_note{k}", note, shape="plaintext")
+    box.subgraph(row)
+    names = [f"legend_{kind}" for kind, _ in kinds] + [f"legend_note{k}" for k in range(len(notes))]
+    for tail, head in itertools.pairwise(names[::-1] if across else names):
+        box.edge(tail, head, style="invis")
+    dot.subgraph(box)
 
 
 def _nearest(root: Value, max_nodes: int) -> tuple[set[Value], int]:
@@ -134,12 +311,12 @@ def _nearest(root: Value, max_nodes: int) -> tuple[set[Value], int]:
     return kept, len(seen) - len(kept)
 
 
-def _record(node: Value, show_grad: bool, horizontal: bool) -> str:
-    """The record label of a Value: its fields label | data | grad."""
+def _record(node: Value, grad: float | None, horizontal: bool) -> str:
+    """The record label of a Value: its fields label | data | grad (None: no grad field)."""
     fields = [_escape_record(node.label)] if node.label else []
     fields.append(f"data {node.data:.4g}")
-    if show_grad:
-        fields.append(f"grad {node.grad:.4g}")
+    if grad is not None:
+        fields.append(f"grad {grad:.4g}")
     text = " | ".join(fields)
     return "{ " + text + " }" if horizontal else text
 
@@ -151,12 +328,19 @@ def _escape_record(text: str) -> str:
     return text.replace("\n", " ")
 
 
+def _is_bias(node: Value) -> bool:
+    """Whether `node` is a parameter named as a bias by a dotted name (`neurons.1.b`)."""
+    return node._rule is None and "." in node.label and node.label.rsplit(".", 1)[1] in _BIAS_NAMES
+
+
 def _style(node: Value, is_root: bool) -> dict[str, str]:
-    """Node attributes telling the root, parameters, constants and intermediates apart."""
+    """Node attributes telling the root, parameters, biases, constants and intermediates apart."""
     if is_root:
         return {"style": "filled,bold", "fillcolor": _ROOT_COLOUR, "penwidth": "2"}
     if node.parents:
         return {}
+    if _is_bias(node):
+        return {"style": "filled", "fillcolor": _BIAS_COLOUR}
     if node.label:
         return {"style": "filled", "fillcolor": _PARAMETER_COLOUR}
     return {"style": "filled", "fillcolor": _CONSTANT_COLOUR, "fontcolor": "#555555"}
@@ -169,12 +353,14 @@ def save_graph(
     rankdir: str = "LR",
     max_nodes: int = 500,
     show_grad: bool = True,
+    show_local: bool = False,
 ) -> Path:
     """Draw `root`'s graph into `path`, the format taken from its suffix; returns the path.
 
     `.dot` is the DOT text and needs no renderer; `.svg`, `.png` and `.pdf` use the system
-    Graphviz `dot` when installed, and `.svg` falls back to the `render` extra. RendererError
-    says what to install when neither is there.
+    Graphviz `dot` when installed, and `.svg` falls back to the `render` extra. `.html` is the
+    interactive page (`html_page`), laid out like `.svg`. RendererError says what to install
+    when neither renderer is there.
     """
     target = Path(path)
     suffix = target.suffix.lower()
@@ -182,7 +368,11 @@ def save_graph(
         raise ValueError(
             f"cannot tell the image format from {str(target)!r}: use one of {', '.join(FORMATS)}"
         )
-    source = draw_graph(root, rankdir, max_nodes, show_grad).source
+    if suffix == ".html":
+        page = html_page(root, rankdir=rankdir, max_nodes=max_nodes, show_local=show_local)
+        target.write_text(page, encoding="utf-8")
+        return target
+    source = draw_graph(root, rankdir, max_nodes, show_grad, show_local).source
     if suffix == ".dot":
         target.write_text(source, encoding="utf-8")
     else:
@@ -243,6 +433,29 @@ def _run(
             f"{renderer} failed to render the graph: {reason} (a smaller max_nodes may help)"
         )
     return done.stdout
+
+
+def html_page(
+    root: Value, *, rankdir: str = "LR", max_nodes: int = 500, show_local: bool = False
+) -> str:
+    """The interactive page of `root`'s graph: one self-contained HTML file (see `page`).
+
+    The grads it shows come from its own reverse pass, so `root`'s graph is not changed and
+    `backward()` need not have run.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"html_page needs a Value, got {type(root).__name__}")
+    own, _ = reverse_pass(topological_order(root))
+    drawing = draw_graph(root, rankdir, max_nodes, show_local=show_local, grads=own)
+    return page.assemble(root, drawing.values, render(drawing.source, "svg").decode())
+
+
+def html_or_none(root: Value) -> str | None:
+    """`root`'s interactive page in an iframe, or None when no renderer works (for Jupyter)."""
+    try:
+        return page.frame(html_page(root))
+    except RendererError:
+        return None
 
 
 def svg_or_none(root: Value) -> str | None:

@@ -189,3 +189,21 @@ def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None
     assert done.stderr.startswith("autograd-lite")
     assert done.stderr.count("\n") == 1
     assert message in done.stderr
+
+
+def test_explain_steps_prints_the_backward_pass() -> None:
+    """--steps adds the backward pass, edge by edge, after the chain rule."""
+    done = run("explain", "x*y + sin(x)", "--at", "x=1.5,y=-2", "--wrt", "y", "--steps")
+    assert done.stdout.splitlines() == [
+        "df/dy = df/dmul₁ * dmul₁/dy = 1.00000000 * 1.50000000 = 1.50000000",
+        "backward pass, edge by edge, from grad(f) = 1:",
+        "  grad(mul₁) += grad(f) * df/dmul₁ = 1.00000000 * 1.00000000 = 1.00000000",
+        "  grad(y) += grad(mul₁) * dmul₁/dy = 1.00000000 * 1.50000000 = 1.50000000",
+    ]
+
+
+def test_draw_local_labels_the_edges() -> None:
+    """--local writes the local derivatives on the edges of the DOT text."""
+    done = run("draw", "x - y", "--at", "x=2,y=3", "--local")
+    assert 'v0 -> v2_op [label="∂ 1"' in done.stdout
+    assert 'v1 -> v2_op [label="∂ -1"' in done.stdout

@@ -8,6 +8,7 @@ import pytest
 
 import autograd_lite as ag
 from autograd_lite import Value, explain
+from autograd_lite.explain import node_names
 
 
 def labelled(value: Value, label: str) -> Value:
@@ -85,11 +86,75 @@ def test_published_w1_gradient() -> None:
     assert 0.15 - 0.5 * total(explain(v["E"], v["w1"])) == pytest.approx(0.149780716, abs=5e-9)
 
 
-def test_unlabelled_nodes_fold_into_one_factor() -> None:
-    """With only x and y labelled, both routes through x*x and x fold into dy/dx = 2x + 1."""
+def test_unlabelled_nodes_are_named_when_nothing_between_is_labelled() -> None:
+    """With only x and y labelled, x*x is called mul₁ and the chain rule is spelled out."""
     x = Value(3.0, "x")
     y = labelled(x * x + x, "y")
-    assert explain(y, x) == "dy/dx = 7.00000000"
+    assert explain(y, x).splitlines() == [
+        "dy/dx sums 2 paths (all shown):",
+        "  path 1: dy/dmul₁ * dmul₁/dx = 1.00000000 * 6.00000000 = 6.00000000",
+        "  path 2: dy/dx = 1.00000000",
+        "dy/dx = 6.00000000 + 1.00000000 = 7.00000000",
+    ]
+
+
+def test_readme_quickstart_gets_its_chain_rule_written_out() -> None:
+    """z = tanh(x*y) + log(x**2 + 1): every factor named by its op, the total as backward's."""
+    x, y = Value(1.5, "x"), Value(-2.0, "y")
+    z = labelled(ag.tanh(x * y) + ag.log(x**2 + 1), "z")
+    assert explain(z, y) == (
+        "dz/dy = dz/dtanh₁ * dtanh₁/dmul₁ * dmul₁/dy"
+        " = 1.00000000 * 0.00986604 * 1.50000000 = 0.01479906"
+    )
+    assert "dlog₁/dadd₁ * dadd₁/dpow₁ * dpow₁/dx" in explain(z, x)
+
+
+def test_labelled_intermediates_still_fold_the_unlabelled_ones() -> None:
+    """One labelled Value on the way keeps the folding: x*x + x is one factor of y toward h."""
+    x = Value(3.0, "x")
+    h = labelled(x * x + x, "h")
+    y = labelled(2.0 * h, "y")
+    assert explain(y, x) == "dy/dx = dy/dh * dh/dx = 2.00000000 * 7.00000000 = 14.00000000"
+
+
+def test_steps_write_out_the_backward_pass_edge_by_edge() -> None:
+    """steps=True adds grad(parent) += grad(node) * local for every edge, ending at backward's."""
+    x = Value(3.0, "x")
+    y = labelled(x * x + x, "y")
+    lines = explain(y, x, steps=True).splitlines()
+    assert lines[4:] == [
+        "backward pass, edge by edge, from grad(y) = 1:",
+        "  grad(mul₁) += grad(y) * dy/dmul₁ = 1.00000000 * 1.00000000 = 1.00000000",
+        "  grad(x) += grad(y) * dy/dx = 1.00000000 * 1.00000000 = 1.00000000",
+        "  grad(x) += grad(mul₁) * dmul₁/dx = 1.00000000 * 3.00000000 = 3.00000000,"
+        " so grad(x) = 4.00000000",
+        "  grad(x) += grad(mul₁) * dmul₁/dx = 1.00000000 * 3.00000000 = 3.00000000,"
+        " so grad(x) = 7.00000000",
+    ]
+
+
+def test_steps_on_the_network_end_at_the_gradient_backward_gives() -> None:
+    """The last update of the w1 pass gives grad(w1) = dE/dw1; grads stay untouched."""
+    v = network()
+    text = explain(v["E"], v["w1"], steps=True)
+    assert all(value.grad == 0.0 for value in v.values())
+    last = text.splitlines()[-1]
+    assert last.startswith("  grad(w1) += grad(mul")
+    v["E"].backward()
+    assert float(last.rsplit("= ", 1)[1]) == pytest.approx(v["w1"].grad, abs=1e-8)
+
+
+def test_node_names_skip_names_labels_already_have() -> None:
+    """An unlabelled product is mul₂ when a label is already mul₁; the unlabelled root is f."""
+    x = labelled(Value(2.0) * 3.0, "mul₁")
+    square = x * x
+    y = square + 1.0
+    assert (
+        ag.explain(y, x)
+        == "df/dmul₁ = df/dmul₂ * dmul₂/dmul₁ = 1.00000000 * 12.00000000 = 12.00000000"
+    )
+    names = node_names(ag.topological_order(y))
+    assert (names[square], names[y]) == ("mul₂", "f")
 
 
 def test_unlabelled_ends_get_fallback_names() -> None:
@@ -150,3 +215,15 @@ def test_needs_values() -> None:
     """Numbers instead of Values are a TypeError naming the type."""
     with pytest.raises(TypeError, match="explain needs Values, got float for output"):
         explain(1.0, Value(1.0))  # type: ignore[arg-type]
+
+
+def test_a_long_unlabelled_chain_folds_into_one_factor() -> None:
+    """Past 16 unlabelled steps the chain is not spelled out: one number, as backward's."""
+    x = Value(0.5, "x")
+    short, long = x, x
+    for _ in range(16):
+        short = short * 1.5
+    for _ in range(17):
+        long = long * 1.5
+    assert explain(short, x).startswith("df/dx = df/dmul₁₅ * dmul₁₅/dmul₁₄ * ")
+    assert explain(long, x) == f"df/dx = {1.5**17:.8f}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import time
@@ -33,6 +34,20 @@ digraph autograd_lite {
 	v4_op [label=tanh fontsize=10 height=0.3 margin=0 shape=ellipse width=0.4]
 	v3 -> v4_op
 	v4_op -> v4
+	subgraph cluster_legend {
+		color="#cccccc" fontname=Helvetica fontsize=9 label=legend style=rounded
+		node [fontsize=9 height=0.2 margin="0.05,0.02" shape=box]
+		{
+			rank=same
+			legend_parameter [label=parameter fillcolor="#c6dbef" style=filled]
+			legend_constant [label=constant fillcolor="#f0f0f0" style=filled]
+			legend_intermediate [label=intermediate fillcolor=white style=filled]
+			legend_output [label=output fillcolor="#fdd0a2" style=filled]
+		}
+		legend_output -> legend_intermediate [style=invis]
+		legend_intermediate -> legend_constant [style=invis]
+		legend_constant -> legend_parameter [style=invis]
+	}
 }
 """
 
@@ -122,7 +137,7 @@ def test_fifty_thousand_nodes_draw_fast() -> None:
     elapsed = time.perf_counter() - start
     assert elapsed < 2.0
     assert "… 49,501 more nodes" in graph.source
-    assert graph.source.count("[label=") < 2 * 500 + 2
+    assert graph.source.count("[label=") < 2 * 500 + 8  # and the legend
 
 
 def test_one_wide_node_keeps_its_drawn_inputs() -> None:
@@ -214,3 +229,73 @@ def test_jupyter_shows_the_graph(no_system_dot: None) -> None:
 def test_jupyter_falls_back_to_text_without_a_renderer(no_renderer: None) -> None:
     """With no renderer, _repr_svg_ returns None so Jupyter shows the text repr."""
     assert tiny()._repr_svg_() is None
+
+
+@pytest.mark.parametrize("op", ["-", "/", "**"])
+def test_operand_order_shows_where_it_matters(op: str) -> None:
+    """x - y and y - x draw differently: the edges say which input is a and which b."""
+    x, y = Value(2.0, "x"), Value(3.0, "y")
+    forward = {"-": lambda a, b: a - b, "/": lambda a, b: a / b, "**": lambda a, b: a**b}[op]
+    for a, b in ((x, y), (y, x)):
+        source = draw_graph(forward(a, b)).source
+        name = {
+            label: f"v{k}" for k, label in enumerate(re.findall(r'v\d+ \[label="{ (\w)', source))
+        }
+        assert f'v2_op [label="a {op} b"' in source
+        assert f"{name[a.label]} -> v2_op [headlabel=a" in source
+        assert f"{name[b.label]} -> v2_op [headlabel=b" in source
+
+
+def test_order_free_ops_have_no_position_marks() -> None:
+    """+ and * need no a/b marks, and the legend then does not explain them."""
+    x, y = Value(2.0, "x"), Value(3.0, "y")
+    source = draw_graph(x * y + x).source
+    assert "headlabel" not in source
+    assert "operands in order" not in source
+
+
+def test_local_derivatives_label_the_edges_on_request() -> None:
+    """show_local writes d(op)/d(input) on every input edge; the legend says what ∂ means."""
+    x, y = Value(2.0, "x"), Value(3.0, "y")
+    source = draw_graph(x / y, show_local=True).source
+    assert 'v0 -> v2_op [label="∂ 0.3333"' in source  # 1 / y
+    assert 'v1 -> v2_op [label="∂ -0.2222"' in source  # -x / y**2
+    assert "∂: local derivative" in source
+    assert "∂" not in draw_graph(x / y).source
+
+
+def test_legend_names_the_kinds_of_values() -> None:
+    """The legend shows parameter, constant, intermediate and output; legend=False drops it."""
+    source = draw_graph(tiny()).source
+    for kind in ("parameter", "constant", "intermediate", "output"):
+        assert f"legend_{kind} [label={kind}" in source
+    assert "legend" not in draw_graph(tiny(), legend=False).source
+
+
+def test_nn_parameters_are_grouped_by_layer_and_neuron() -> None:
+    """Dotted names make a box per layer holding a box per neuron; biases are marked."""
+    import nn
+
+    model = nn.MLP(2, [2, 1], seed=0)
+    source = draw_graph(nn.mse_loss(model([0.5, -1.0]), 1.0)).source
+    assert 'subgraph "cluster_layers.0" {' in source
+    assert 'subgraph "cluster_layers.0.neurons.1" {' in source
+    assert 'label="neuron 1"' in source
+    assert 'label="layer 1"' in source
+    neuron = source.split('subgraph "cluster_layers.0.neurons.1" {', 1)[1].split("\n\t\t}", 1)[0]
+    assert "layers.0.neurons.1.w.0 |" in neuron
+    assert "tanh" in neuron  # the activation sits with its neuron
+    assert 'layers.0.neurons.1.b | data 0.2 | grad 0 }" fillcolor="#dadaeb"' in neuron
+    assert "legend_bias" in source
+
+
+def test_jupyter_shows_a_drawing_without_system_graphviz(no_system_dot: None) -> None:
+    """draw_graph's result displays as SVG in Jupyter with only the pip renderer."""
+    bundle = draw_graph(tiny())._repr_mimebundle_()
+    assert bundle["image/svg+xml"].lstrip().startswith("<?xml")
+
+
+def test_jupyter_drawing_says_what_to_install_without_any_renderer(no_renderer: None) -> None:
+    """With no renderer at all, the display is the one-line hint, not a traceback."""
+    bundle = draw_graph(tiny())._repr_mimebundle_()
+    assert "pip install 'autograd-lite[render]'" in bundle["text/plain"]

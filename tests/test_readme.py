@@ -166,17 +166,22 @@ def test_the_demo_commands_run_in_the_clone(clone: Path) -> None:
 
 
 def test_explain_prints_what_the_readme_shows(tmp_path: Path) -> None:
-    """The console block of `explain`: its command and its output, line for line."""
-    (block,) = [b for b in _fenced("console") if "explain" in b]
-    command, *expected = block.strip().splitlines()
-    assert _sh(_here(command.removeprefix("$ ")), tmp_path).splitlines() == expected
+    """Each console block of `explain`: its command and its output, line for line."""
+    blocks = [b for b in _fenced("console") if "explain" in b]
+    assert len(blocks) == 2  # the labelled neuron, and the backward pass edge by edge
+    for block in blocks:
+        command, *expected = block.strip().splitlines()
+        assert _sh(_here(command.removeprefix("$ ")), tmp_path).splitlines() == expected
 
 
 def test_draw_writes_the_svg(tmp_path: Path) -> None:
-    """The draw command writes graph.svg (with the render extra of this venv)."""
-    (command,) = [c for c in _commands() if " draw " in c]
-    assert _sh(_here(command), tmp_path).strip() == "wrote graph.svg"
-    assert "<svg" in (tmp_path / "graph.svg").read_text(encoding="utf-8")
+    """The draw commands write graph.svg and the page graph.html (with this venv's extras)."""
+    commands = [c for c in _commands() if " draw " in c]
+    assert [c.rsplit(" ", 1)[1] for c in commands] == ["graph.svg", "graph.html"]
+    for command in commands:
+        name = command.rsplit(" ", 1)[1]
+        assert _sh(_here(command), tmp_path).strip() == f"wrote {name}"
+        assert "<svg" in (tmp_path / name).read_text(encoding="utf-8")
 
 
 def test_property_testing_example_passes_under_pytest(tmp_path: Path) -> None:
@@ -194,11 +199,11 @@ def test_the_compiled_moons_command_of_the_speed_table(tmp_path: Path) -> None:
 
 
 def test_make_demo_runs_the_three_demos(tmp_path: Path) -> None:
-    """`make demo` in the repository: the published figures, Iris, and the three pictures."""
+    """`make demo` in the repository: the published figures, Iris, the pictures and the page."""
     if Path(sys.prefix) != ROOT / ".venv":
         pytest.skip("make demo installs into the repository's .venv: run the suite from there")
     printed = _sh("make demo", ROOT)
     assert "after 10000 rounds: E_total = 0.0000351019   (published: about 0.0000351)" in printed
     assert "Held-out accuracy: 97.8% (44 of 45)" in printed
-    names = ("worked_example.svg", "moons.png", "iris.png")
+    names = ("worked_example.svg", "worked_example.html", "moons.png", "iris.png")
     assert f"Pictures: {', '.join(str(Path('out') / name) for name in names)}" in printed

@@ -28,7 +28,8 @@ def main(argv: list[str] | None = None) -> int:
         print(("\n" if k else "") + "=" * 30, title, "=" * 30)
         demo.main(["--out", str(args.out)])
 
-    pictures = [args.out / name for name in ("worked_example.svg", "moons.png", "iris.png")]
+    names = ("worked_example.svg", "worked_example.html", "moons.png", "iris.png")
+    pictures = [args.out / name for name in names]
     made = [str(path) for path in pictures if path.exists()]
     print(f"\nPictures: {', '.join(made) if made else 'none (see the messages above)'}")
     return 0

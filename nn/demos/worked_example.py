@@ -176,10 +176,11 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     try:
         path = save_graph(v["E"], args.out / "worked_example.svg")
+        page = save_graph(v["E"], args.out / "worked_example.html")  # step through backprop
     except RendererError as error:
         print(f"\nComputation graph not drawn: {error}")
     else:
-        print(f"\nComputation graph (data and gradients): {path}")
+        print(f"\nComputation graph (data and gradients): {path}, interactive: {page}")
     return 0
 
 

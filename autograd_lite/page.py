@@ -1,0 +1,218 @@
+"""The interactive page: one self-contained HTML file in which backpropagation can be watched.
+
+The picture is the SVG that Graphviz laid out; the numbers are computed here, in Python, from
+the local derivatives the graph already holds, so the page never re-derives any math: it only
+shows, step by step, what `reverse_pass` and the forward values say. The script and the style
+(`page.js`, `page.css`, shipped with the package) are written into the file, as are the data,
+so the page needs no network and opens from disk. Reading the graph changes nothing in it.
+
+The page keeps a small contract for tests and tools (API.md, "The interactive page"): every
+drawn Value is an element with `data-value`, `data-data` and `data-grad`, and
+`window.autogradLite` offers `nodes`, `steps`, `step(k)` and `select(name)`.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+from importlib import resources
+from typing import Any
+
+from autograd_lite.explain import Update, explainer, node_names, reverse_pass
+from autograd_lite.value import Value, edges, operands, topological_order
+
+_SYMBOLS = frozenset({"+", "-", "*", "/", "**"})
+_EXPLAIN_PATHS = 4  # paths spelled out when a Value is clicked; the rest are summed
+_NODE = re.compile(r'<g id="[^"]*" class="node">\s*<title>(v\d+)(_op)?</title>')
+_EDGE = re.compile(r'<g id="[^"]*" class="edge">\s*<title>(\w+)&#45;&gt;(\w+)</title>')
+
+
+def assemble(root: Value, drawn: list[Value], svg: str) -> str:
+    """The page of `root`'s graph: `drawn` are the Values in the SVG, `v0`, `v1`, ... in order."""
+    order = topological_order(root)
+    grads, passes = reverse_pass(order)
+    names = {node: f"v{i}" for i, node in enumerate(drawn)}
+    shown = node_names(order)
+    derivation = explainer(root, _EXPLAIN_PATHS)
+    data = {
+        "root": names[root],
+        "nodes": [_node(node, names, shown, grads, derivation(node)) for node in drawn],
+        "backward": _backward_steps(passes, names),
+        "forward": [names[node] for node in drawn if node.rule is not None],
+    }
+    script = json.dumps(data, separators=(",", ":"), allow_nan=False).replace("<", "\\u003c")
+    title = html.escape(f"{shown[root]} = {root.data:.6g}: the graph, step by step")
+    return _TEMPLATE.format(
+        title=title,
+        style=_asset("page.css"),
+        script=_asset("page.js"),
+        data=script,
+        svg=_mark_up(svg, drawn, names, grads),
+    )
+
+
+def frame(page: str, height: int = 640) -> str:
+    """`page` in an iframe of its own, as Jupyter shows it: its script and style stay inside."""
+    return (
+        f'<iframe srcdoc="{html.escape(page, quote=True)}" '
+        f'style="width: 100%; height: {height}px; border: 1px solid #ddd"></iframe>'
+    )
+
+
+def _node(
+    node: Value,
+    names: dict[Value, str],
+    shown: dict[Value, str],
+    grads: dict[Value, float],
+    derivation: str,
+) -> dict[str, Any]:
+    """What the page knows of one drawn Value, the contract's fields first."""
+    inputs = [[names.get(parent), shown[parent], _num(local)] for parent, local in edges(node)]
+    return {
+        "name": names[node],
+        "label": node.label,
+        "op": node.op,
+        "data": _num(node.data),
+        "grad": _num(grads[node]),
+        "parents": [names[parent] for parent in node.parents if parent in names],
+        "shown": shown[node],
+        "inputs": inputs,
+        "formula": _formula(node, shown) if node.rule is not None else "",
+        "explain": derivation,
+    }
+
+
+def _formula(node: Value, shown: dict[Value, str]) -> str:
+    """`mul₁ = x * y = 1.5 * -2 = -3`: what the forward pass computes at `node`."""
+    inputs = operands(node)
+    symbols = [shown[x] if isinstance(x, Value) else f"{x:.6g}" for x in inputs]
+    numbers = [f"{x.data if isinstance(x, Value) else x:.6g}" for x in inputs]
+
+    def call(args: list[str]) -> str:
+        if node.op in _SYMBOLS and len(args) == 2:
+            return f"{args[0]} {node.op} {args[1]}"
+        return f"{node.op}({', '.join(args)})"
+
+    return f"{shown[node]} = {call(symbols)} = {call(numbers)} = {node.data:.6g}"
+
+
+def _backward_steps(passes: list[list[Update]], names: dict[Value, str]) -> list[dict[str, Any]]:
+    """One step per drawn node with inputs, in the order the reverse pass runs.
+
+    The passes of Values cut from the picture fold into the step before them, so that the
+    last step still leaves every drawn grad as `backward()` would.
+    """
+    steps: list[dict[str, Any]] = []
+    for updates in passes:
+        if not updates:
+            continue
+        node = updates[0].node
+        if node in names:
+            grad = _num(updates[0].adjoint)
+            steps.append({"node": names[node], "grad": grad, "updates": [], "hidden": 0})
+        elif steps:
+            steps[-1]["hidden"] += 1
+        for update in updates:
+            if update.parent in names:
+                steps[-1]["updates"].append(
+                    [
+                        names.get(update.node),
+                        names[update.parent],
+                        _num(update.local),
+                        _num(update.adjoint),
+                        _num(update.adjoint * update.local),
+                        _num(update.total),
+                    ]
+                )
+    return steps
+
+
+def _mark_up(
+    svg: str, drawn: list[Value], names: dict[Value, str], grads: dict[Value, float]
+) -> str:
+    """Graphviz's SVG without its prologue, each Value's group carrying the contract's data."""
+    by_name = {names[node]: node for node in drawn}
+    start = svg.index("<svg")
+    svg = re.sub(r"<!--.*?-->\n?", "", svg[start:], flags=re.DOTALL)
+
+    def node(match: re.Match[str]) -> str:
+        name, op = match[1], match[2]
+        if op:
+            return match[0].replace('class="node"', f'class="node op" data-op="{name}"', 1)
+        value = by_name[name]
+        attributes = (
+            f'data-value="{name}" data-data="{_js(value.data)}" data-grad="{_js(grads[value])}"'
+        )
+        return match[0].replace('class="node"', f'class="node value" {attributes}', 1)
+
+    def edge(match: re.Match[str]) -> str:
+        tail, head = match[1], match[2]
+        return match[0].replace(
+            'class="edge"', f'class="edge" data-from="{tail}" data-to="{head}"', 1
+        )
+
+    return _EDGE.sub(edge, _NODE.sub(node, svg))
+
+
+def _js(x: float) -> str:
+    """`x` as a JavaScript number string (`NaN`, `Infinity` included)."""
+    return json.dumps(x)
+
+
+def _num(x: float) -> float | str:
+    """`x` for JSON, which has no NaN or infinities: those go as strings that JS's Number reads."""
+    return x if math.isfinite(x) else _js(x)
+
+
+def _asset(name: str) -> str:
+    """The text of a file shipped next to this module."""
+    return resources.files("autograd_lite").joinpath(name).read_text(encoding="utf-8")
+
+
+_TEMPLATE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+{style}
+</style>
+</head>
+<body>
+<header>
+  <div class="modes" role="radiogroup" aria-label="pass">
+    <label><input type="radio" name="mode" value="forward"> forward pass</label>
+    <label><input type="radio" name="mode" value="backward" checked> backward pass</label>
+  </div>
+  <div class="controls">
+    <button id="prev" title="previous step (left arrow)">&#9664; Previous</button>
+    <button id="play" title="play from the start (space)">&#9654; Play</button>
+    <button id="next" title="next step (right arrow)">Next &#9654;</button>
+    <input id="slider" type="range" min="0" value="0" aria-label="step">
+    <span id="counter"></span>
+  </div>
+  <div class="zoom">
+    <button id="zoom-out" title="zoom out">&minus;</button>
+    <button id="zoom-fit" title="fit the width">fit</button>
+    <button id="zoom-in" title="zoom in">+</button>
+  </div>
+</header>
+<main>
+  <div id="graph">{svg}</div>
+  <aside>
+    <section><h2>Step</h2><pre id="step-text"></pre></section>
+    <section><h2>Selected</h2><pre id="explain-text">Click a Value to see every path from it to
+the output and the chain rule with numbers. Hover for its local derivatives.</pre></section>
+  </aside>
+</main>
+<div id="tooltip" hidden></div>
+<script type="application/json" id="autograd-lite-data">{data}</script>
+<script>
+{script}
+</script>
+</body>
+</html>
+"""
