@@ -36,20 +36,21 @@ __all__ = ["Expression", "assert_gradients_close", "expressions"]
 
 # ---------------------------------------------------------------- how each operation is drawn
 
-_POSITIVE_ARGUMENTS: dict[Rule, tuple[int, ...]] = {
-    rules.div: (1,),
-    rules.pow: (0,),
-    rules.log: (0,),
-    rules.sqrt: (0,),
+_GUARDS: dict[str, Callable[[Callable[..., Any], Any], Any]] = {
+    "positive": lambda at, a: at(rules.add, 1, at(rules.pow, a, 2)),
+    "nonzero": lambda at, a: at(rules.add, 1, at(rules.pow, a, 2)),
+    "> -1": lambda at, a: at(rules.add, 1, at(rules.pow, a, 2)),
+    ">= 1": lambda at, a: at(rules.add, 2, at(rules.pow, a, 2)),
+    "[-1, 1]": lambda at, a: at(rules.div, at(rules.tanh, a), 2),
+    "(-1, 1)": lambda at, a: at(rules.div, at(rules.tanh, a), 2),
 }
-"""Arguments that must be positive, given as `1 + a ** 2` (at least 1): a / (1 + b ** 2),
-(1 + a ** 2) ** b, log(1 + a ** 2), sqrt(1 + a ** 2). In the domain for any inputs."""
+"""How an argument is kept inside each domain of the table (`Rule.domain`), computed by `at`
+(on numbers or formulas): 1 + a ** 2 (at least 1) for the positive ones, 2 + a ** 2 for x >= 1
+(away from acosh's vertical tangent at 1), tanh(a) / 2 for the unit interval (away from its
+ends). In the domain for any inputs; "real" arguments are left alone."""
 
 _N_ARY_ARITY: dict[Rule, int] = {RULES["sum"]: 3, RULES["dot"]: 4}
 """n-ary rules get a fixed number of arguments: sum([a, b, c]) and dot([a, b], [c, d])."""
-
-_KINKED = frozenset({rules.relu, rules.abs})
-"""Not differentiable where the argument is 0: inputs near such a point are rejected."""
 
 _INPUT_RANGE = 2.0
 """Inputs are drawn from [-2, 2]."""
@@ -116,13 +117,17 @@ def _evaluate(rule: Rule, *args: Any) -> Any:
     return rule(*args)
 
 
+def _guarded(at: Callable[..., Any], rule: Rule, args: Sequence[Any]) -> list[Any]:
+    """`args` moved inside `rule`'s domain by its guards, computed by `at` (numbers or formulas)."""
+    domain = rule.domain if rule.arity is not None else ()
+    return [_GUARDS[d](at, a) if d in _GUARDS else a for d, a in zip(domain, args)] + list(
+        args[len(domain) :]
+    )
+
+
 def _apply(at: Callable[..., Any], rule: Rule, args: Sequence[Any]) -> Any:
     """`rule` applied to `args` with its domain guards, computed by `at` (numbers or formulas)."""
-    guarded = _POSITIVE_ARGUMENTS.get(rule, ())
-    return at(
-        rule,
-        *(at(rules.add, 1, at(rules.pow, a, 2)) if i in guarded else a for i, a in enumerate(args)),
-    )
+    return at(rule, *_guarded(at, rule, args))
 
 
 # ---------------------------------------------------------------- expressions
@@ -215,10 +220,13 @@ def _well_conditioned(expression: Expression, xs: tuple[float, ...]) -> bool:
     if not all(math.isfinite(v.data) and abs(v.data) <= _LARGEST for v in values):
         return False
     for rule, args in expression.nodes:
-        if rule in _KINKED:
-            u = values[args[0]]
+        if rule.kinks is None:
+            continue
+        for u in rule.kinks(*_guarded(_evaluate, rule, [values[a] for a in args])):
+            if not isinstance(u, Value):
+                continue  # a constant: no kink near (or everywhere, which only a user rule does)
             slope = sum(abs(g) for g in gradients(u, inputs))
-            if abs(u.data) < _MARGIN * (slope + 1e-12):
+            if not abs(u.data) >= _MARGIN * (slope + 1e-12):  # nan too
                 return False
     return True
 
@@ -238,11 +246,14 @@ def expressions(
     Nodes may share subexpressions, so these are graphs, not only trees. `xs` are floats in
     [-2, 2] where every operation is defined and smooth:
 
-    - `log`, `sqrt`, the base of `**` and the divisor of `/` get `1 + a ** 2` (at least 1);
+    - each argument is kept inside its domain as the table records it (`Rule.domain`): `log`,
+      `sqrt`, the base of `**`, the divisor of `/` get `1 + a ** 2` (at least 1), `acosh`
+      gets `2 + a ** 2`, `asin`, `acos` and `atanh` get `tanh(a) / 2`;
     - examples with any intermediate value beyond 1e3 in size, or with inputs within about
-      1e-3 of a kink of `relu` or `abs`, are rejected, as are points where your own rules
-      raise ValueError or an ArithmeticError within 1e-3 along any input (their domains are
-      not known in advance; their kinks, if any, are not avoided).
+      1e-3 of a kink or jump (`Rule.kinks`: relu and abs at 0, maximum at a tie, floor at
+      the integers...), are rejected, as are points where your own rules raise ValueError
+      or an ArithmeticError within 1e-3 along any input (give `primitive` a `domain` and
+      `kinks` to say more).
 
     Examples shrink toward fewer nodes, the first operations of `ops` and the input x0.
     """

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import math
 from collections.abc import Collection, Iterator, Sequence
 from typing import Any, TypeAlias
 
@@ -222,6 +223,106 @@ class Value:
     def abs(self) -> Value:
         """|self|; its derivative at 0 is taken as 0."""
         return _unary(rules.abs, self)
+
+    def tan(self) -> Value:
+        """Tangent."""
+        return _unary(rules.tan, self)
+
+    def sinh(self) -> Value:
+        """Hyperbolic sine."""
+        return _unary(rules.sinh, self)
+
+    def cosh(self) -> Value:
+        """Hyperbolic cosine."""
+        return _unary(rules.cosh, self)
+
+    def asin(self) -> Value:
+        """Inverse sine; ValueError outside [-1, 1]."""
+        return _unary(rules.asin, self)
+
+    def acos(self) -> Value:
+        """Inverse cosine; ValueError outside [-1, 1]."""
+        return _unary(rules.acos, self)
+
+    def atan(self) -> Value:
+        """Inverse tangent."""
+        return _unary(rules.atan, self)
+
+    def asinh(self) -> Value:
+        """Inverse hyperbolic sine."""
+        return _unary(rules.asinh, self)
+
+    def acosh(self) -> Value:
+        """Inverse hyperbolic cosine; ValueError below 1."""
+        return _unary(rules.acosh, self)
+
+    def atanh(self) -> Value:
+        """Inverse hyperbolic tangent; ValueError unless -1 < self < 1."""
+        return _unary(rules.atanh, self)
+
+    def log1p(self) -> Value:
+        """log(1 + self), accurate near 0; ValueError unless self > -1."""
+        return _unary(rules.log1p, self)
+
+    def expm1(self) -> Value:
+        """e ** self - 1, accurate near 0."""
+        return _unary(rules.expm1, self)
+
+    def log2(self) -> Value:
+        """Base-2 logarithm; ValueError for a non-positive number."""
+        return _unary(rules.log2, self)
+
+    def log10(self) -> Value:
+        """Base-10 logarithm; ValueError for a non-positive number."""
+        return _unary(rules.log10, self)
+
+    def exp2(self) -> Value:
+        """2 ** self."""
+        return _unary(rules.exp2, self)
+
+    def erf(self) -> Value:
+        """The error function."""
+        return _unary(rules.erf, self)
+
+    def sign(self) -> Value:
+        """1, -1 or 0 (nan for nan); derivative 0."""
+        return _unary(rules.sign, self)
+
+    def floor(self) -> Value:
+        """The largest integer <= self; derivative 0."""
+        return _unary(rules.floor, self)
+
+    def ceil(self) -> Value:
+        """The smallest integer >= self; derivative 0."""
+        return _unary(rules.ceil, self)
+
+    def atan2(self, other: Operand) -> Value:
+        """The angle of the point (other, self): atan2(self, other), as torch.atan2."""
+        return rules.atan2(self, other)
+
+    def hypot(self, other: Operand) -> Value:
+        """sqrt(self**2 + other**2)."""
+        return rules.hypot(self, other)
+
+    def logaddexp(self, other: Operand) -> Value:
+        """log(e**self + e**other), stable."""
+        return rules.logaddexp(self, other)
+
+    def maximum(self, other: Operand) -> Value:
+        """The larger of self and other; a tie splits the gradient in halves."""
+        return rules.maximum(self, other)
+
+    def minimum(self, other: Operand) -> Value:
+        """The smaller of self and other; a tie splits the gradient in halves."""
+        return rules.minimum(self, other)
+
+    def clamp(self, min: Operand = -math.inf, max: Operand = math.inf) -> Value:
+        """self limited to [min, max], as torch.clamp; the gradient passes at the bounds."""
+        return rules.clamp(self, min, max)
+
+    def where(self, condition: Operand | bool, other: Operand) -> Value:
+        """self where `condition` is true, else other: `where(condition, self, other)`."""
+        return rules.where(condition, self, other)
 
     def __apply_rule__(self, rule: Rule, args: Sequence[Any]) -> Value:
         """`rule(*args)` with this Value among `args`: the protocol of `Rule.__call__`."""
