@@ -257,8 +257,12 @@ def _pow_d_base(x: Any, y: Any, out: Any) -> Any:
                 return y * x ** (y - 1.0)
             except (OverflowError, ZeroDivisionError):
                 return y * _ieee_pow(x, y - 1.0)
-    elif _data(y) == 0 and _data(x) == 0:
-        return 0.0  # 0**y: PyTorch's 0 at y = 0
+    elif _data(x) == 0 and _data(y) in (0.0, 1.0):
+        # y * 0**(y-1) at the edge of the domain: PyTorch's 0 at 0**0, and 1 at 0**1; the slope
+        # toward y (1 + log x at y = 1) does not exist, so that of 0**y toward x neither
+        if _data(y) == 0:
+            return _zero_of_unknown_slope(x, y)
+        return 1.0 + _zero_of_unknown_slope(y)
     return y * _ieee_power(x, y - 1.0)
 
 
@@ -272,9 +276,21 @@ def _pow_d_exponent(x: Any, y: Any, out: Any) -> Any:
     base = _data(x)
     if base > 0:
         return out * (math.log(x) if type(x) is float else log(x))
-    if base == 0:
-        return 0.0
-    return out * nan
+    if base == 0 and _data(y) >= 0:
+        # 0**y = 0 for every y > 0, so d/dy = 0 (PyTorch's 0 at y = 0 too). Its own slope
+        # toward x, x**(y-1) * (1 + y log x), is 0 only for y > 1; below, it is not a number.
+        if type(x) is float or _data(y) > 1:
+            return 0.0
+        return _zero_of_unknown_slope(x)
+    return out * nan  # also 0 ** y, y < 0 (inf for every such y), inside derivatives
+
+
+def _zero_of_unknown_slope(*xs: Any) -> Any:
+    """0, with nan as its derivative toward each of `xs` (Values): an exact value whose
+    slope does not exist, so that every order after it says so, whichever order it is taken
+    in. Built as where(1, 0, nan * (x0 + ...)): the branch not taken passes its nan slope on
+    multiplied by 0, which IEEE keeps nan."""
+    return where(1.0, 0.0, nan * sum_rule(*xs))
 
 
 def _power(x: Any, y: Any) -> Any:
@@ -282,6 +298,15 @@ def _power(x: Any, y: Any) -> Any:
     if type(x) is float and type(y) is float:
         return _ieee_pow(x, y)
     return _ieee_power(x, y)
+
+
+def _over(a: Any, b: Any) -> Any:
+    """a / b, but ±inf or nan where b is 0 (IEEE), for derivatives.
+
+    Division rather than a * b ** -1 away from 0: its own derivative, -(a / b) / b, does not
+    overflow where 1 / b ** 2 would (b = 1e-300).
+    """
+    return a / b if _data(b) != 0 else a * _inv(b)
 
 
 def _inv(x: Any) -> Any:
@@ -462,6 +487,16 @@ def _atan2(y: float, x: float) -> float:
     return math.atan2(y, x)
 
 
+def _atan2_d_y(y: Any, x: Any, out: Any) -> Any:
+    r = hypot(y, x)  # x / (x² + y²) as (x / r) / r: no underflow in the squares
+    return _over(_over(x, r), r)
+
+
+def _atan2_d_x(y: Any, x: Any, out: Any) -> Any:
+    r = hypot(y, x)
+    return _over(_over(-y, r), r)
+
+
 def _sinh(x: float) -> float:
     """Hyperbolic sine; ±inf past about |x| = 710."""
     try:
@@ -566,8 +601,9 @@ def _leaky_relu(x: float, slope: float) -> float:
 
 
 def _elu(x: float, alpha: float) -> float:
-    """x for x > 0, else alpha * (e**x - 1) (alpha 1 by default); d/dx = alpha at 0, as
-    PyTorch; alpha may be a Value too (d/dalpha = e**x - 1 for x <= 0, else 0)."""
+    """x for x > 0, else alpha * (e**x - 1) (alpha 1 by default); at 0 every derivative is
+    the x <= 0 branch's (d/dx = alpha, as PyTorch), at nan the other's (d/dx = 1, as PyTorch);
+    alpha may be a Value too (d/dalpha = e**x - 1 for x <= 0, else 0)."""
     return x if x > 0 else alpha * math.expm1(x)
 
 
@@ -749,7 +785,7 @@ atan = Rule("atan", _atan, (lambda x, out: 1.0 / (1.0 + x * x),))
 atan2 = Rule(
     "atan2",
     _atan2,
-    (lambda y, x, out: x * _inv(x * x + y * y), lambda y, x, out: -y * _inv(x * x + y * y)),
+    (_atan2_d_y, _atan2_d_x),
     kinks=lambda y, x: (y if x < 0 else 1.0, builtins.abs(x) + builtins.abs(y)),
 )
 sinh = Rule("sinh", _sinh, (_sinh_partial,))
@@ -772,7 +808,7 @@ logaddexp = Rule(
 hypot = Rule(
     "hypot",
     _hypot,
-    (lambda x, y, out: x * _inv(out), lambda x, y, out: y * _inv(out)),
+    (lambda x, y, out: _over(x, out), lambda x, y, out: _over(y, out)),
     kinks=lambda x, y: (builtins.abs(x) + builtins.abs(y),),
 )
 
@@ -793,8 +829,8 @@ elu = Rule(
     "elu",
     _elu,
     (
-        lambda x, alpha, out: 1.0 if x > 0 else alpha * exp(x),
-        lambda x, alpha, out: 0.0 if x > 0 else expm1(x),
+        lambda x, alpha, out: alpha * exp(x) if x <= 0 else 1.0,
+        lambda x, alpha, out: expm1(x) if x <= 0 else 0.0,
     ),
     defaults=(1.0,),
     kinks=lambda x, alpha: (x,),
