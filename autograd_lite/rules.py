@@ -635,7 +635,8 @@ def _clamp(x: float, lo: float, hi: float) -> float:
     """min(max(x, lo), hi), as torch.clamp: hi when lo > hi; nan if any input is nan.
 
     Bounds default to -inf and inf. The gradient passes to x at the bounds (lo <= x <= hi),
-    to lo where x < lo < hi and to hi where x > hi or hi < lo, as PyTorch's.
+    to lo where x < lo <= hi and to hi where x > hi or hi < lo, as PyTorch's, except that
+    PyTorch gives lo nothing at lo = hi (where clamp(x, t, t) = t has slope 1 toward t).
     """
     if lo != lo or hi != hi:
         return nan
@@ -649,7 +650,7 @@ def _clamp_d_x(x: Any, lo: Any, hi: Any, out: Any) -> float:
 
 def _clamp_d_lo(x: Any, lo: Any, hi: Any, out: Any) -> float:
     a, low = _data(x), _data(lo)
-    return 1.0 if a < low < _data(hi) else 0.0
+    return 1.0 if a < low <= _data(hi) else 0.0  # PyTorch: low < hi, so clamp(x, t, t) had 0
 
 
 def _clamp_d_hi(x: Any, lo: Any, hi: Any, out: Any) -> float:
@@ -778,7 +779,7 @@ cos = Rule("cos", _cos, (_cos_partial,))
 tanh.__doc__ = "Hyperbolic tangent (finite for any x)."
 
 # trigonometric and hyperbolic
-tan = Rule("tan", _tan, (lambda x, out: 1.0 + out * out,))
+tan = Rule("tan", _tan, (lambda x, out: 1.0 + out * out,), kinks=lambda x: (cos(x),))  # poles
 asin = Rule("asin", _asin, (lambda x, out: _power(1.0 - x * x, -0.5),), domain=("[-1, 1]",))
 acos = Rule("acos", _acos, (lambda x, out: -_power(1.0 - x * x, -0.5),), domain=("[-1, 1]",))
 atan = Rule("atan", _atan, (lambda x, out: 1.0 / (1.0 + x * x),))
@@ -786,7 +787,7 @@ atan2 = Rule(
     "atan2",
     _atan2,
     (_atan2_d_y, _atan2_d_x),
-    kinks=lambda y, x: (y if x < 0 else 1.0, builtins.abs(x) + builtins.abs(y)),
+    kinks=lambda y, x: (y if x < 0 else 1.0, x, y),  # the cut along x < 0, the origin
 )
 sinh = Rule("sinh", _sinh, (_sinh_partial,))
 cosh = Rule("cosh", _cosh, (_cosh_partial,))
@@ -809,7 +810,7 @@ hypot = Rule(
     "hypot",
     _hypot,
     (lambda x, y, out: _over(x, out), lambda x, y, out: _over(y, out)),
-    kinks=lambda x, y: (builtins.abs(x) + builtins.abs(y),),
+    kinks=lambda x, y: (x, y),  # the origin (kinks are where a quantity changes sign)
 )
 
 # more activations
@@ -839,16 +840,19 @@ elu = Rule(
 # piecewise
 maximum = Rule("maximum", _maximum, (_max_partial, lambda x, y, out: _max_partial(y, x, out)))
 minimum = Rule("minimum", _minimum, (_min_partial, lambda x, y, out: _min_partial(y, x, out)))
-maximum.kinks = minimum.kinks = lambda x, y: (x - y,)
+maximum.kinks = minimum.kinks = lambda x, y: () if x is y else (x - y,)  # max(x, x) is x
 clamp = Rule(
     "clamp",
     _clamp,
     (_clamp_d_x, _clamp_d_lo, _clamp_d_hi),
     defaults=(-inf, inf),
-    kinks=lambda x, lo, hi: (x - lo, x - hi, lo - hi),
+    kinks=lambda x, lo, hi: tuple(a - b for a, b in ((x, lo), (x, hi), (lo, hi)) if a is not b),
 )
 where = Rule(
-    "where", _where, (_zero, _where_d_x, _where_d_y), kinks=lambda condition, x, y: (condition,)
+    "where",
+    _where,
+    (_zero, _where_d_x, _where_d_y),
+    kinks=lambda condition, x, y: () if x is y else (condition,),
 )
 sign = Rule("sign", _sign, (_zero,), kinks=lambda x: (x,))
 floor = Rule("floor", _floor, (_zero,), kinks=_off_integers)

@@ -56,12 +56,14 @@ _INPUT_RANGE = 2.0
 """Inputs are drawn from [-2, 2]."""
 
 _LARGEST = 1e3
-"""Examples where any intermediate value exceeds this are rejected: finite differences lose
-their accuracy on huge numbers and steep curves, and the test would fail for no bug."""
+"""Examples where any intermediate value, or the slope of the result, exceeds this are
+rejected: finite differences lose their accuracy on huge numbers and steep curves, and the
+test would fail for no bug."""
 
 _MARGIN = 1e-3
-"""How far the inputs stay from kinks (estimated to first order) and from the edges of user
-rules' domains: 1000 steps of gradcheck's default eps, so finite differences never cross one."""
+"""How far the inputs stay from kinks and from the edges of user rules' domains: 1000 steps of
+gradcheck's default eps, so finite differences never cross one."""
+_STEPS = (-_MARGIN, _MARGIN)
 
 
 # ---------------------------------------------------------------- formulas
@@ -207,27 +209,43 @@ def _rules_for(ops: Sequence[str | Rule] | None) -> list[Rule]:
     return chosen
 
 
+def _kinks(expression: Expression, xs: Sequence[float]) -> list[float]:
+    """The kink quantities (`Rule.kinks`) of every node at `xs`, in order: 0 at a kink.
+
+    Evaluated on fresh Values, so that the rules can tell an argument used twice
+    (`maximum(t, t)` is t, no kink) from two equal ones.
+    """
+    values = expression.values(*[Value(x) for x in xs])
+    found: list[float] = []
+    for rule, args in expression.nodes:
+        if rule.kinks is not None:
+            for u in rule.kinks(*_guarded(_evaluate, rule, [values[a] for a in args])):
+                found.append(u.data if isinstance(u, Value) else float(u))
+    return found
+
+
 def _well_conditioned(expression: Expression, xs: tuple[float, ...]) -> bool:
-    """Whether `xs` is well inside the domain, gives moderate values and is away from kinks."""
-    inputs = [Value(x) for x in xs]
+    """Whether `xs` is well inside the domain, gives moderate values and is away from kinks.
+
+    A kink is near when a kink quantity is 0 at `xs` or changes sign (or becomes 0) within
+    `_MARGIN` along an input or all of them, unless it is 0 all along (`relu(x - x)`,
+    `floor(floor(x))`).
+    """
     try:
-        values = expression.values(*inputs)
-        for i, x in enumerate(xs):
-            for moved in (x - _MARGIN, x + _MARGIN):
-                expression(*xs[:i], moved, *xs[i + 1 :])
+        values = expression.values(*[Value(x) for x in xs])
+        if not all(math.isfinite(v.data) and abs(v.data) <= _LARGEST for v in values):
+            return False
+        if not all(abs(g) <= _LARGEST for g in gradients(values[-1], values[: len(xs)])):
+            return False  # steep (tan(tan(x)) near a pole): differences would be inaccurate
+        center = _kinks(expression, xs)
+        points = [(*xs[:i], x + step, *xs[i + 1 :]) for i, x in enumerate(xs) for step in _STEPS]
+        points += [tuple(x + step for x in xs) for step in _STEPS]  # and all inputs at once
+        for point in points:
+            for u, v in zip(center, _kinks(expression, point)):
+                if not (u * v > 0 or u == v == 0):  # a sign change, a 0, or a nan
+                    return False
     except (ArithmeticError, ValueError):  # a user rule's domain error, or overflow
         return False
-    if not all(math.isfinite(v.data) and abs(v.data) <= _LARGEST for v in values):
-        return False
-    for rule, args in expression.nodes:
-        if rule.kinks is None:
-            continue
-        for u in rule.kinks(*_guarded(_evaluate, rule, [values[a] for a in args])):
-            if not isinstance(u, Value):
-                continue  # a constant: no kink near (or everywhere, which only a user rule does)
-            slope = sum(abs(g) for g in gradients(u, inputs))
-            if not abs(u.data) >= _MARGIN * (slope + 1e-12):  # nan too
-                return False
     return True
 
 
@@ -249,7 +267,7 @@ def expressions(
     - each argument is kept inside its domain as the table records it (`Rule.domain`): `log`,
       `sqrt`, the base of `**`, the divisor of `/` get `1 + a ** 2` (at least 1), `acosh`
       gets `2 + a ** 2`, `asin`, `acos` and `atanh` get `tanh(a) / 2`;
-    - examples with any intermediate value beyond 1e3 in size, or with inputs within about
+    - examples with any intermediate value or slope beyond 1e3 in size, or with inputs within about
       1e-3 of a kink or jump (`Rule.kinks`: relu and abs at 0, maximum at a tie, floor at
       the integers...), are rejected, as are points where your own rules raise ValueError
       or an ArithmeticError within 1e-3 along any input (give `primitive` a `domain` and

@@ -117,12 +117,13 @@ def test_examples_are_in_the_domain(example):
 @QUICK
 @given(expressions(ops=["relu", "abs", "-", "*"], n_inputs=2))
 def test_examples_stay_away_from_kinks(example):
-    """The argument of every relu and abs is away from 0."""
+    """The argument of every relu and abs is away from 0, unless it is 0 all along (x - x)."""
     f, xs = example
     values = f.values(*xs)
+    nearby = f.values(*(x + 1e-3 for x in xs))
     for rule, args in f.nodes:
         if rule in (rules.relu, rules.abs):
-            assert values[args[0]] != 0.0
+            assert values[args[0]] != 0.0 or nearby[args[0]] == 0.0
 
 
 @QUICK
