@@ -26,7 +26,7 @@ import contextlib
 import contextvars
 import math
 from collections.abc import Collection, Iterator, Sequence
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, overload
 
 from autograd_lite import rules
 from autograd_lite.rules import Rule, as_float, differentiating, is_number
@@ -127,8 +127,12 @@ class Value:
     def __bool__(self) -> bool:
         return bool(self.data)
 
-    def __round__(self, ndigits: int | None = None) -> float:
-        return round(self.data, ndigits)
+    @overload
+    def __round__(self, ndigits: None = None) -> int: ...
+    @overload
+    def __round__(self, ndigits: int) -> float: ...
+    def __round__(self, ndigits: int | None = None) -> int | float:
+        return round(self.data, ndigits)  # an int without ndigits, as for a float
 
     def __format__(self, spec: str) -> str:
         return format(self.data, spec) if spec else repr(self)

@@ -268,6 +268,18 @@ def test_every_function_in_the_formula_language(name: str, capsys) -> None:
     assert f"df/d{names[-1]} = " in printed
 
 
+@pytest.mark.parametrize("name", list(FUNCTIONS))
+def test_every_function_compiles(name: str) -> None:
+    """compile() runs each rule's own forward and partials: same value and gradient."""
+    args = ARGUMENTS.get(name, (0.5,))
+    rule = RULES[name]
+    compiled = ag.compile(lambda *xs: rule(*xs))
+    value, grads = compiled(*args)
+    assert value == rule(*args)
+    expected = ag.grad(lambda *xs: rule(*xs), tuple(range(len(args))))(*args)
+    assert grads == pytest.approx(expected, rel=1e-15)
+
+
 def test_defaults_may_be_left_out_in_python_and_in_formulas() -> None:
     """leaky_relu's slope, elu's alpha and clamp's bounds have defaults, there and in the CLI."""
     assert ag.leaky_relu(-2.0) == -0.02
