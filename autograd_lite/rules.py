@@ -753,6 +753,7 @@ sqrt = Rule("sqrt", _sqrt, (_sqrt_partial,), domain=("positive",))
 
 # activations (the original ones)
 tanh = Rule("tanh", math.tanh, (lambda x, out: 1.0 - out * out,))
+tanh.__doc__ = "Hyperbolic tangent (finite for any x)."
 sigmoid = Rule("sigmoid", _sigmoid, (lambda x, out: out * (1.0 - out),))
 relu = Rule("relu", _relu, (_relu_partial,), kinks=lambda x: (x,))
 abs = Rule("abs", _abs, (_abs_partial,), kinks=lambda x: (x,))
@@ -776,7 +777,6 @@ def _cosh_partial(x: Any, out: Any) -> Any:
 
 sin = Rule("sin", _sin, (_sin_partial,))
 cos = Rule("cos", _cos, (_cos_partial,))
-tanh.__doc__ = "Hyperbolic tangent (finite for any x)."
 
 # trigonometric and hyperbolic
 tan = Rule("tan", _tan, (lambda x, out: 1.0 + out * out,), kinks=lambda x: (cos(x),))  # poles
