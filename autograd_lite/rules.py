@@ -572,7 +572,7 @@ def _abs(x: float) -> float:
 
 
 def _abs_partial(x: Any, out: Any) -> Any:
-    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if x == 0 else nan
+    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if _data(x) == 0 else nan  # == is identity
 
 
 def _silu(x: float) -> float:
