@@ -4,7 +4,7 @@ Not a test and not a dependency: run it in a scratch environment that has torch,
 the block between the markers in tests/test_rules_torch.py:
 
     python3 -m venv /tmp/torchenv && /tmp/torchenv/bin/pip install torch==2.13.0
-    /tmp/torchenv/bin/python tests/generate_torch_reference.py
+    /tmp/torchenv/bin/python tests/generate_torch_reference.py && ruff format tests/
 
 Each case is `(name, args, diff)`: the rule's name in `autograd_lite.rules.RULES`, all its
 arguments, and the positions differentiated (the others are plain numbers, e.g. leaky_relu's
