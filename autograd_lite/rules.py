@@ -90,9 +90,10 @@ _INV_SQRT2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
-def as_float(data: object) -> float:
+def as_float(data: object, what: str = "Value") -> float:
     """`data` as a float; TypeError naming its type when it is not a real number, and
-    OverflowError naming it when it is an integer beyond the float range."""
+    OverflowError naming it (and `what` it was given to) when it is an integer beyond the
+    float range."""
     if type(data) is float:
         return data
     if isinstance(data, numbers.Real):
@@ -103,7 +104,7 @@ def as_float(data: object) -> float:
             shown = digits if len(digits) <= 20 else f"{digits[:6]}...{digits[-4:]}"
             sign = "-" if data < 0 else ""
             raise OverflowError(
-                f"Value: the integer {sign}{shown} ({len(digits)} digits) is too large for a "
+                f"{what}: the integer {sign}{shown} ({len(digits)} digits) is too large for a "
                 "float, whose largest value is about 1.8e308"
             ) from None
     raise TypeError(
@@ -182,7 +183,7 @@ class Rule:
                         f"{self.name} needs numbers or Values, got {type(arg).__name__} {arg!r}"
                     )
                 return apply(arg, self, args)
-        return self.forward(*[as_float(arg) for arg in args])
+        return self.forward(*[as_float(arg, self.name) for arg in args])
 
     def _with_defaults(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
         """`args` completed with the defaults of the inputs left out; TypeError for a bad count."""
@@ -946,7 +947,7 @@ class _CheckedForward:
         if type(out) is float:
             return out
         try:
-            return as_float(out)
+            return as_float(out, f"primitive {self.name!r}")
         except TypeError:
             raise TypeError(
                 f"primitive {self.name!r} returned {type(out).__name__} {out!r}, not a real number"
