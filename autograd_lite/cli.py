@@ -16,13 +16,14 @@ import math
 import os
 import runpy
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
 from autograd_lite import __version__
 from autograd_lite.explain import explain
-from autograd_lite.expr import MAX_DEPTH, MAX_LENGTH, Expression, fold, parse
+from autograd_lite.expr import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, Expression, fold, parse
 from autograd_lite.functional import hessian
 from autograd_lite.gradcheck import GradcheckError, ProbeOutsideDomain, gradcheck
 from autograd_lite.graph import RENDER_TIMEOUT, RendererError, draw_graph, save_graph
@@ -43,17 +44,25 @@ examples:
   autograd-lite check "log(1 + exp(x)) / sqrt(y)" --at x=0.5,y=2
   autograd-lite demo              (lists the demos)
 
-EXPR is a Python-style formula: numbers, variables, + - * / **, the functions
-exp log sqrt tanh sigmoid relu sin cos abs, the constants pi and e, and
-(name := ...) to label a sub-expression. Quote it for the shell. One that
-starts with '-' works as it is ("-x**2"); one that looks like an option of
-the command ("-h", or "-o" for draw) goes after the options and a '--':
-grad --at h=1 -- "-h".
+EXPR is a Python-style formula: numbers, variables, + - * / **, the constants
+pi and e, (name := ...) to label a sub-expression, and the functions
+{{functions}}
+Quote it for the shell. One that starts with '-' works as it is ("-x**2"); one
+that looks like an option of the command ("-h", or "-o" for draw) goes after
+the options and a '--': grad --at h=1 -- "-h".
 
 Limits: EXPR up to {MAX_LENGTH:,} characters and {MAX_DEPTH} levels of nesting;
 --order 2 up to {MAX_SECOND_ORDER:,} variables; drawing stops after {RENDER_TIMEOUT:g} s (then
 lower --max-nodes, or write .dot).
 """
+
+
+def _examples() -> str:
+    """The help's epilog, listing the functions of the rules table (as they are now)."""
+    names = textwrap.fill(
+        " ".join(FUNCTIONS), width=78, initial_indent="  ", subsequent_indent="  "
+    )
+    return EXAMPLES.format(functions=names)
 
 
 class CommandError(Exception):
@@ -98,7 +107,7 @@ def _parser() -> _Parser:
     parser = _Parser(
         prog=PROG,
         description="Derivatives, graphs and chain-rule derivations of a formula.",
-        epilog=EXAMPLES,
+        epilog=_examples(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")

@@ -67,7 +67,7 @@ from autograd_lite import rules
 from autograd_lite import value as engine
 from autograd_lite.functional import gradients
 from autograd_lite.rules import Rule, as_float, is_number
-from autograd_lite.value import Value, operands, recording
+from autograd_lite.value import Value, interior_order, operands, recording
 
 Result = tuple[float, tuple[float, ...]]
 """What a compiled function returns: the value and d(value)/d(argument) for every argument."""
@@ -518,6 +518,17 @@ class _Program:
         for op in self.ops:
             if any(x in self.depends for x in op.inputs if isinstance(x, _Node)):
                 self.depends.add(op)
+        # The reverse pass visits the operations in the order `backward()` does, so that each
+        # gradient adds its shares in the same order and the compiled numbers are the engine's
+        # to the last bit, even where shares cancel.
+        ops = set(self.ops)
+        self.backward_order = [
+            nodes[v]
+            for v in (
+                reversed(interior_order(trace.output)) if isinstance(trace.output, Value) else ()
+            )
+            if nodes.get(v) in ops
+        ]
 
     def build(self, owner: _Compiled, layout: tuple[bool, ...] | None) -> tuple[str, Any]:
         """Source and function: over floats (`layout` None) or a batch of that layout."""
@@ -657,12 +668,15 @@ class _Writer:
         seed = "1.0" if self.layout is None or output in self.batched else "float(_n)"
         lines.append(f"g{output.n} = {seed}")
         self.started.add(f"g{output.n}")
-        for node in reversed(program.ops):
+        last_of_layer = {
+            id(self.layers[node]): node for node in program.backward_order if node in self.layers
+        }
+        for node in program.backward_order:
             n = node.n
             rule = node.rule
             layer = self.layers.get(node)
             if layer is not None:
-                if layer[0] is node:
+                if last_of_layer[id(layer)] is node:  # every member's consumers are done
                     lines += self.layer_reverse(layer, spelled)
                 continue
             if node not in program.depends or f"g{n}" not in self.started or rule is None:
@@ -993,6 +1007,11 @@ def _fast_rules(np: Any) -> dict[Rule, tuple[Callable[..., Any], tuple[Callable[
         edge = (x == 0) & (y < 1)
         return where(edge, where(y == 0, 0.0, inf), y * np.power(x, y - 1))
 
+    def pow_d_exponent(x: Any, y: Any, out: Any) -> Any:
+        # nan where the rule has no derivative (x < 0): such entries are the rule's to compute
+        at_zero = where((x == 0) & (y >= 0), 0.0, math.nan)
+        return where(x > 0, out * np.log(np.where(x > 0, x, 1.0)), at_zero)
+
     return {
         rules.add: (np.add, rules.add.partials),
         rules.sub: (np.subtract, rules.sub.partials),
@@ -1001,17 +1020,20 @@ def _fast_rules(np: Any) -> dict[Rule, tuple[Callable[..., Any], tuple[Callable[
         rules.neg: (np.negative, rules.neg.partials),
         rules.pow: (
             np.power,
-            (pow_d_base, lambda x, y, out: where(x > 0, out * np.log(x), 0.0)),
+            (pow_d_base, pow_d_exponent),
         ),
         rules.exp: (np.exp, rules.exp.partials),
         rules.log: (np.log, rules.log.partials),
         rules.sqrt: (np.sqrt, (lambda x, out: where(out != 0, 0.5 / out, inf),)),
         rules.tanh: (np.tanh, rules.tanh.partials),
         rules.sigmoid: (sigmoid, rules.sigmoid.partials),
-        rules.relu: (lambda x: where(x > 0, x, 0.0), (lambda x, out: where(x > 0, 1.0, 0.0),)),
+        rules.relu: (  # nan passes: relu(nan) = nan, relu'(nan) = 1
+            lambda x: where(x <= 0, 0.0, x),
+            (lambda x, out: where(x <= 0, 0.0, 1.0),),
+        ),
         rules.abs: (
             np.fabs,
-            (lambda x, out: where(x > 0, 1.0, where(x < 0, -1.0, 0.0)),),
+            (lambda x, out: where(x > 0, 1.0, where(x < 0, -1.0, where(x == 0, 0.0, math.nan))),),
         ),
         rules.sin: (np.sin, (lambda x, out: np.cos(x),)),
         rules.cos: (np.cos, (lambda x, out: -np.sin(x),)),

@@ -27,7 +27,7 @@ import sys
 import threading
 import unicodedata
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TypeAlias
 
 from autograd_lite import rules
@@ -37,20 +37,7 @@ from autograd_lite.value import Operand, Value
 MAX_LENGTH = 10_000
 MAX_DEPTH = 100
 
-FUNCTIONS: dict[str, Rule] = {
-    rule.name: rule
-    for rule in (
-        rules.exp,
-        rules.log,
-        rules.sqrt,
-        rules.tanh,
-        rules.sigmoid,
-        rules.relu,
-        rules.sin,
-        rules.cos,
-        rules.abs,
-    )
-}
+FUNCTIONS: Mapping[str, Rule] = rules.FUNCTIONS  # the table's functions, read live from it
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
 BINARY: dict[type[ast.operator], Rule] = {
     ast.Add: rules.add,
@@ -275,7 +262,10 @@ def _compile(body: ast.expr, where: _Source) -> Expression:
                 program.append(("apply", rules.neg))
         elif isinstance(node, ast.Call):
             assert isinstance(node.func, ast.Name)  # checked by _call_arguments
-            program.append(("apply", FUNCTIONS[node.func.id]))
+            rule = FUNCTIONS[node.func.id]
+            left_out = len(node.args) - rule.arity if rule.arity is not None else 0
+            program.extend(("number", d) for d in rule.defaults[len(rule.defaults) + left_out :])
+            program.append(("apply", rule))
     return Expression(where.source, tuple(variables), program)
 
 
@@ -324,7 +314,7 @@ def _children(node: ast.expr, where: _Source) -> list[ast.expr]:
 
 
 def _call_arguments(node: ast.Call, where: _Source) -> list[ast.expr]:
-    """The one argument of a call to a known function."""
+    """The arguments of a call to a known function (trailing ones with defaults may be left out)."""
     if not isinstance(node.func, ast.Name):
         called = where.quote(node.func)
         raise where.error(
@@ -337,9 +327,19 @@ def _call_arguments(node: ast.Call, where: _Source) -> list[ast.expr]:
             f"the functions are {', '.join(FUNCTIONS)}",
             node,
         )
-    if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
-        raise where.error(f"{name} takes exactly one argument", node)
-    return [node.args[0]]
+    rule = FUNCTIONS[name]
+    most = rule.arity or 0
+    fewest = most - len(rule.defaults)
+    if (
+        node.keywords
+        or not fewest <= len(node.args) <= most
+        or any(isinstance(arg, ast.Starred) for arg in node.args)
+    ):
+        takes = {1: "exactly one argument"}.get(most, f"{most} arguments")
+        if fewest != most:
+            takes = f"{fewest} to {most} arguments"
+        raise where.error(f"{name} takes {takes}", node)
+    return list(node.args)
 
 
 def _literal_float(node: ast.Constant, where: _Source) -> float:

@@ -15,21 +15,62 @@ hands itself to that argument's `__apply_rule__(rule, args)`, as a NumPy ufunc d
 operand's `__array_ufunc__` (NEP 13); `Value` answers by recording a node. So the table
 needs no import of the graph above it, and `primitive()` makes user rules the same way.
 
-Choices at kinks are written down where they are made: relu'(0) = abs'(0) = 0, sqrt'(0) = inf.
+The numeric policy, the same for every rule, forward and every derivative order
+------------------------------------------------------------------------------
+1. Outside the domain, an error. A finite input where the real function has no value (log or
+   log2 of a non-positive number, sqrt of a negative, asin of 2, atanh(1), a negative base to a
+   non-integer power, division by zero, 0 ** -1) raises ValueError or ZeroDivisionError naming
+   the operation and the number. Nothing silently becomes complex, and no pole silently
+   becomes inf in a forward value: API.md promises these errors.
+2. Beyond the float range, IEEE 754, as PyTorch does: a result too large is ±inf (exp(710),
+   1e200 ** 2, sinh(1000), 2 ** 1e4), never an OverflowError, so `x * x` and `x ** 2` agree.
+   Infinite inputs are limits (exp(-inf) = 0, atan(inf) = pi/2, log(inf) = inf); where there
+   is no limit the answer is nan (sin(inf), inf - inf). An input whose limit lies outside the
+   domain is rule 1 (log(-inf), sqrt(-inf)).
+3. NaN goes through. A nan input gives a nan value, never an error and never a number: every
+   rule that branches on a comparison is written so that nan falls into a branch that returns
+   nan (`0.0 if x <= 0 else x`, not `x if x > 0 else 0.0`). The local derivative at a nan input
+   is what PyTorch gives where PyTorch has a rule (relu'(nan) = 1); it never hides the nan
+   value, which flows on through the graph.
+4. A derivative is never an error where the value exists, and never finite where it does not.
+   Derivatives are computed with IEEE powers (`_ieee_power`: 0 ** -0.5 = inf, overflow = inf),
+   so sqrt'(0) = inf, d/dx 1e-300 ** -1 = -inf, and the derivatives after them stay non-finite
+   at every order. A derivative that does not exist (toward the exponent of a negative base)
+   is nan at every order, in every order of differentiation, so Hessians stay symmetric.
+5. Kinks and ties are choices, written beside each rule, as PyTorch makes them: relu'(0) = 0,
+   abs'(0) = 0, leaky_relu'(0) = slope, clamp passes the gradient at its bounds, maximum and
+   minimum split it half and half at a tie, sign, floor and ceil have derivative 0.
+
+Why IEEE beyond the float range: a float overflowing is not a mistake in the formula, it is the
+arithmetic running out of exponent, and the rest of the program (x * x, sums, PyTorch, NumPy)
+already says inf; raising there would make x ** 2 fail where x * x does not, and a training run
+would die on a number that a later `min`, `sigmoid` or `exp(-x)` brings back. Domain errors stay
+errors because there the formula itself has no real answer.
+
+Each rule also records, for the Hypothesis strategies of `autograd_lite.testing`, the domain
+of each input (`domain`, one of `DOMAINS`) and where it is not smooth (`kinks`: quantities of
+the inputs that are 0 at a kink or a jump).
 """
 
 from __future__ import annotations
 
 import builtins
 import contextvars
+import keyword
 import math
 import numbers
 import operator
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, overload
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, Protocol, TypeVar, overload
 
-if TYPE_CHECKING:  # for annotations only: this module never imports the graph above it
-    from autograd_lite.value import Value
+
+class Traced(Protocol):
+    """What a rule defers to when an argument is not a number: a Value, to this module."""
+
+    def __apply_rule__(self, rule: Rule, args: Sequence[Any]) -> Any: ...
+
+
+TracedT = TypeVar("TracedT", bound=Traced)
 
 differentiating: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "differentiating", default=False
@@ -40,13 +81,38 @@ derivative graph (`math.cos(x)` works through `__float__`), so Values refuse it 
 Partial = Callable[..., Any]
 """`partial(*inputs, out)`: a local derivative, a float for floats and a Value for Values."""
 
+Kinks = Callable[..., Sequence[Any]]
+"""`kinks(*inputs)`: quantities that are 0 where the rule is not smooth (relu: `(x,)`)."""
 
-def as_float(data: object) -> float:
-    """`data` as a float, or a TypeError naming its type when it is not a real number."""
+DOMAINS = ("real", "positive", "nonzero", "> -1", ">= 1", "[-1, 1]", "(-1, 1)")
+"""The domains an input can have: all reals, x > 0, x != 0, x > -1, x >= 1, |x| <= 1, |x| < 1."""
+
+nan = math.nan
+inf = math.inf
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+_INV_SQRT2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+def as_float(data: object, what: str = "Value") -> float:
+    """`data` as a float; TypeError naming its type when it is not a real number, and
+    OverflowError naming it (and `what` it was given to) when it is an integer beyond the
+    float range."""
     if type(data) is float:
         return data
     if isinstance(data, numbers.Real):
-        return float(data)
+        try:
+            return float(data)
+        except OverflowError:
+            digits = str(builtins.abs(int(data)))  # type: ignore[call-overload]
+            shown = digits if len(digits) <= 20 else f"{digits[:6]}...{digits[-4:]}"
+            sign = "-" if data < 0 else ""
+            raise OverflowError(
+                f"{what}: the integer {sign}{shown} ({len(digits)} digits) is too large for a "
+                "float, whose largest value is about 1.8e308"
+            ) from None
     raise TypeError(
         f"Value needs a real number (int, float or numpy scalar), got {type(data).__name__}"
     )
@@ -57,10 +123,21 @@ def is_number(x: object) -> bool:
     return type(x) is float or isinstance(x, numbers.Real)
 
 
+def _data(x: Any) -> float:
+    """The number in `x`, a number or a Value: what a partial's branches compare.
+
+    Comparing through `.data` (not `float()`) keeps working inside a user's partial, where
+    `float(value)` is refused.
+    """
+    if type(x) is float:
+        return x
+    return float(x) if is_number(x) else float(x.data)
+
+
 class Constant:
     """A local derivative that is the same number everywhere (d(x + y)/dx = 1), as a partial.
 
-    Callable like any partial; the graph reads `.value` instead of calling it.
+    Callable like any partial; the graph's builders read `.value` instead of calling it.
     """
 
     __slots__ = ("value",)
@@ -82,6 +159,11 @@ class Rule:
     a plain number there is a constant local derivative (kept as a `Constant`). A rule with
     `arity=None` takes any number of inputs (`sum`, `dot`); its single partial function
     returns the local derivatives toward all of them at once.
+
+    `defaults` are values for trailing inputs a call may leave out (leaky_relu's slope).
+    `domain` names each input's domain (one of `DOMAINS`; "real" when None) and `kinks`
+    gives quantities that are 0 where the rule is not smooth: what `autograd_lite.testing`
+    needs to draw inputs where finite differences are meaningful.
     """
 
     def __init__(
@@ -90,7 +172,11 @@ class Rule:
         forward: Callable[..., float],
         partials: Sequence[Partial | float],
         arity: int | None = -1,
+        *,
         doc: str | None = None,
+        defaults: Sequence[float] = (),
+        domain: Sequence[str] | None = None,
+        kinks: Kinks | None = None,
     ) -> None:
         self.name = name
         self.forward = forward
@@ -98,6 +184,12 @@ class Rule:
             d if callable(d) else Constant(as_float(d)) for d in partials
         )
         self.arity = len(self.partials) if arity == -1 else arity
+        self.defaults = tuple(defaults)
+        n = self.arity if self.arity is not None else 0
+        self.domain = tuple(domain) if domain is not None else ("real",) * n
+        if not set(self.domain) <= set(DOMAINS) or len(self.domain) != n:
+            raise ValueError(f"rule {name!r}: domain {self.domain!r} must give one of {DOMAINS}")
+        self.kinks = kinks
         self.__doc__ = doc or forward.__doc__
 
     def __repr__(self) -> str:
@@ -106,11 +198,11 @@ class Rule:
     @overload
     def __call__(self, *args: float) -> float: ...  # type: ignore[overload-overlap]
     @overload
-    def __call__(self, *args: Value | float) -> Value: ...
+    def __call__(self, *args: TracedT | float) -> TracedT: ...
     def __call__(self, *args: Any) -> Any:
         """Numbers in, float out; with any Value among `args`, a Value recording them."""
         if self.arity is not None and len(args) != self.arity:
-            raise TypeError(f"{self.name} takes {self.arity} argument(s), got {len(args)}")
+            args = self._with_defaults(args)
         for arg in args:
             if not is_number(arg):
                 apply = getattr(type(arg), "__apply_rule__", None)
@@ -119,7 +211,16 @@ class Rule:
                         f"{self.name} needs numbers or Values, got {type(arg).__name__} {arg!r}"
                     )
                 return apply(arg, self, args)
-        return self.forward(*[as_float(arg) for arg in args])
+        return self.forward(*[as_float(arg, self.name) for arg in args])
+
+    def _with_defaults(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
+        """`args` completed with the defaults of the inputs left out; TypeError for a bad count."""
+        assert self.arity is not None
+        fewest = self.arity - len(self.defaults)
+        if not fewest <= len(args) <= self.arity:
+            takes = f"{self.arity}" if fewest == self.arity else f"{fewest} to {self.arity}"
+            raise TypeError(f"{self.name} takes {takes} argument(s), got {len(args)}")
+        return args + self.defaults[len(args) - fewest :]
 
     def local_derivatives(self, inputs: Sequence[Any], out: Any) -> Sequence[Any]:
         """d out / d input for every input, from floats or Values (the Value pass uses this)."""
@@ -128,14 +229,124 @@ class Rule:
         return [partial(*inputs, out) for partial in self.partials]
 
 
-def _vertical_tangent(x: Any) -> Any:
-    """+inf, the slope of a vertical tangent (sqrt and x**p, 0 < p < 1, at x = 0).
+def _outside(name: str, x: float, needs: str) -> ValueError:
+    """The error for an input outside a function's domain, naming both."""
+    return ValueError(f"{name}: {needs}, got {x!r}")
 
-    On Values (a derivative to be differentiated again) it is inf * (1 + 0*x): still inf, but
-    its own derivative is inf * 0 = nan. The next derivative does not exist there, and nan
-    says so where a constant inf would silently give 0.
+
+# ---------------------------------------------------------------- powers, by IEEE for derivatives
+
+
+def _is_odd(y: float) -> bool:
+    """Whether `y` is an odd integer (then a negative base keeps its sign)."""
+    return y % 2 == 1
+
+
+def _ieee_pow(x: float, y: float) -> float:
+    """x ** y as IEEE 754 and PyTorch have it: 0 ** -1 = inf, overflow = ±inf, (-8) ** 0.5 = nan.
+
+    The power inside derivatives, where a pole is an infinite slope, not an error.
     """
-    return math.inf if is_number(x) else math.inf * (1.0 + 0.0 * x)
+    if x == 0 and y < 0:
+        return -inf if _is_odd(y) and math.copysign(1.0, x) < 0 else inf
+    if x < 0 and not y.is_integer() and y - y == 0:  # y - y == 0: y is finite
+        return nan
+    try:
+        result: float = x**y
+    except OverflowError:
+        return -inf if x < 0 and _is_odd(y) else inf
+    return result
+
+
+def _pow(x: float, y: float) -> float:
+    """x ** y, never complex: a negative base needs an integer exponent, a zero base a
+    non-negative one. Too large for a float: ±inf."""
+    if x < 0 and not y.is_integer() and y - y == 0:
+        raise ValueError(f"pow: negative base {x!r} to the non-integer power {y!r} is not real")
+    if x == 0 and y < 0:
+        raise ZeroDivisionError(f"pow: zero base {x!r} to the negative power {y!r}")
+    try:
+        result: float = x**y
+    except OverflowError:
+        return -inf if x < 0 and _is_odd(y) else inf
+    return result
+
+
+def _pow_d_base(x: Any, y: Any, out: Any) -> Any:
+    """y * x**(y-1), by IEEE powers: at x = 0 with y < 1 it is +inf (a vertical tangent, or
+    a pole), and so are the derivatives after it. x**0 is the constant 1 everywhere (0**0 = 1),
+    so its derivative is the constant 0, as PyTorch has it."""
+    if type(y) is float:  # a constant exponent: the usual case, and the fast one
+        if y == 2.0:
+            return 2.0 * x
+        if y == 0.0:
+            return 0.0
+        if type(x) is float:
+            try:
+                return y * x ** (y - 1.0)
+            except (OverflowError, ZeroDivisionError):
+                return y * _ieee_pow(x, y - 1.0)
+    elif _data(x) == 0 and _data(y) in (0.0, 1.0):
+        # y * 0**(y-1) at the edge of the domain: PyTorch's 0 at 0**0, and 1 at 0**1; the slope
+        # toward y (1 + log x at y = 1) does not exist, so that of 0**y toward x neither
+        if _data(y) == 0:
+            return _zero_of_unknown_slope(x, y)
+        return 1.0 + _zero_of_unknown_slope(y)
+    return y * _ieee_power(x, y - 1.0)
+
+
+def _pow_d_exponent(x: Any, y: Any, out: Any) -> Any:
+    """x**y * log(x) for x > 0; 0 at x = 0 (0**y = 0 for y > 0; PyTorch's 0 at y = 0 too).
+
+    For x < 0 the power is real at integer y alone: it has no derivative toward y, and that
+    is nan, at every order (`out * nan` stays a graph), so both orders of a mixed second
+    derivative agree (PyTorch: nan).
+    """
+    base = _data(x)
+    if base > 0:
+        return out * (math.log(x) if type(x) is float else log(x))
+    if base == 0 and _data(y) >= 0:
+        # 0**y = 0 for every y > 0, so d/dy = 0 (PyTorch's 0 at y = 0 too). Its own slope
+        # toward x, x**(y-1) * (1 + y log x), is 0 only for y > 1; below, it is not a number.
+        if type(x) is float or _data(y) > 1:
+            return 0.0
+        return _zero_of_unknown_slope(x)
+    return out * nan  # also 0 ** y, y < 0 (inf for every such y), inside derivatives
+
+
+def _zero_of_unknown_slope(*xs: Any) -> Any:
+    """0, with nan as its derivative toward each of `xs` (Values): an exact value whose
+    slope does not exist, so that every order after it says so, whichever order it is taken
+    in. Built as where(1, 0, nan * (x0 + ...)): the branch not taken passes its nan slope on
+    multiplied by 0, which IEEE keeps nan."""
+    return where(1.0, 0.0, nan * sum_rule(*xs))
+
+
+def _power(x: Any, y: Any) -> Any:
+    """x ** y by IEEE rules, for derivatives: a float for floats, else a Value."""
+    if type(x) is float and type(y) is float:
+        return _ieee_pow(x, y)
+    return _ieee_power(x, y)
+
+
+def _over(a: Any, b: Any) -> Any:
+    """a / b, but ±inf or nan where b is 0 (IEEE), for derivatives.
+
+    Division rather than a * b ** -1 away from 0: its own derivative, -(a / b) / b, does not
+    overflow where 1 / b ** 2 would (b = 1e-300).
+    """
+    return a / b if _data(b) != 0 else a * _inv(b)
+
+
+def _inv(x: Any) -> Any:
+    """1 / x, ±inf at ±0: a derivative's slope at a pole, not an error."""
+    if type(x) is float:
+        return 1.0 / x if x != 0 else math.copysign(inf, x)
+    return _ieee_power(x, -1.0)
+
+
+_ieee_power = Rule("**", _ieee_pow, (_pow_d_base, _pow_d_exponent))
+"""x ** y with IEEE poles (0 ** -1 = inf): only inside derivatives, never in the table."""
 
 
 # ---------------------------------------------------------------- arithmetic
@@ -148,45 +359,32 @@ def _div(x: float, y: float) -> float:
     return x / y
 
 
-def _pow(x: float, y: float) -> float:
-    """x ** y, never complex: a negative base needs an integer exponent."""
-    if x < 0 and not y.is_integer():
-        raise ValueError(f"pow: negative base {x!r} to the non-integer power {y!r} is not real")
-    if x == 0 and y < 0:
-        raise ZeroDivisionError(f"pow: zero base to the negative power {y!r}")
-    try:
-        result: float = x**y
-    except OverflowError:
-        raise OverflowError(f"pow: {x!r} ** {y!r} is too large for a float") from None
-    return result
-
-
-def _pow_d_base(x: Any, y: Any, out: Any) -> Any:
-    """y * x**(y-1); at x = 0 with 0 < y < 1 that is the vertical tangent, +inf."""
-    base, exponent = float(x), float(y)
-    if base == 0 and exponent < 1:
-        return 0.0 if exponent == 0 else _vertical_tangent(x)
-    return y * x ** (y - 1)
-
-
-def _pow_d_exponent(x: Any, y: Any, out: Any) -> Any:
-    """x**y * log(x), for x > 0 only (it tends to 0 as x -> 0+).
-
-    For x < 0 the power is real at integer y alone, where it has no y-derivative: y is held
-    fixed (0).
-    """
-    return out * log(x) if float(x) > 0 else 0.0
-
-
-# ---------------------------------------------------------------- elementary functions
+# ---------------------------------------------------------------- exponentials and logarithms
 
 
 def _exp(x: float) -> float:
-    """e ** x; OverflowError past about x = 709."""
+    """e ** x; inf past about x = 709.78."""
     try:
         return math.exp(x)
     except OverflowError:
-        raise OverflowError(f"exp: exp({x!r}) is too large for a float") from None
+        return inf
+
+
+def _exp2(x: float) -> float:
+    """2 ** x; inf past x = 1024."""
+    try:
+        result: float = 2.0**x
+    except OverflowError:
+        return inf
+    return result
+
+
+def _expm1(x: float) -> float:
+    """e ** x - 1, accurate near 0; inf past about x = 709.78."""
+    try:
+        return math.expm1(x)
+    except OverflowError:
+        return inf
 
 
 def _log(x: float) -> float:
@@ -196,37 +394,327 @@ def _log(x: float) -> float:
     return math.log(x)
 
 
+def _log2(x: float) -> float:
+    """Base-2 logarithm; ValueError unless x > 0."""
+    if x <= 0:
+        raise _outside("log2", x, "the logarithm needs a positive number")
+    return math.log2(x)
+
+
+def _log10(x: float) -> float:
+    """Base-10 logarithm; ValueError unless x > 0."""
+    if x <= 0:
+        raise _outside("log10", x, "the logarithm needs a positive number")
+    return math.log10(x)
+
+
+def _log1p(x: float) -> float:
+    """log(1 + x), accurate near 0; ValueError unless x > -1."""
+    if x <= -1:
+        raise _outside("log1p", x, "log1p(x) needs x > -1")
+    return math.log1p(x)
+
+
 def _sqrt(x: float) -> float:
-    """Square root; ValueError for a negative number."""
+    """Square root; ValueError for a negative number. sqrt'(0) = +inf (a vertical tangent)."""
     if x < 0:
         raise ValueError(f"sqrt: the square root needs a non-negative number, got {x!r}")
     return math.sqrt(x)
 
 
 def _sqrt_partial(x: Any, out: Any) -> Any:
-    return 0.5 / out if float(out) != 0 else _vertical_tangent(x)
+    if type(out) is float:
+        return 0.5 / out if out != 0 else math.copysign(inf, out)
+    return 0.5 * _inv(out)
+
+
+def _softplus(x: float) -> float:
+    """log(1 + e**x), as max(x, 0) + log1p(e**-|x|): no overflow for any x; d/dx = sigmoid(x)."""
+    return (0.0 if x <= 0 else x) + math.log1p(math.exp(-math.fabs(x)))
+
+
+def _logaddexp(x: float, y: float) -> float:
+    """log(e**x + e**y) without overflow; d/dx = sigmoid(x - y). logaddexp(inf, inf) = inf."""
+    if x == y:
+        return x + _LN2  # also ±inf, where x - y would be nan
+    top = x if x > y else y  # nan: one of them is nan, and so is the result
+    return top + math.log1p(math.exp(-math.fabs(x - y)))
+
+
+# ---------------------------------------------------------------- trigonometric and hyperbolic
+
+
+def _sin(x: float) -> float:
+    """Sine; nan at ±inf."""
+    try:
+        return math.sin(x)
+    except ValueError:  # math says "math domain error" for ±inf
+        return nan
+
+
+def _cos(x: float) -> float:
+    """Cosine; nan at ±inf."""
+    try:
+        return math.cos(x)
+    except ValueError:
+        return nan
+
+
+def _tan(x: float) -> float:
+    """Tangent; nan at ±inf."""
+    try:
+        return math.tan(x)
+    except ValueError:
+        return nan
+
+
+def _asin(x: float) -> float:
+    """Inverse sine; ValueError outside [-1, 1]; the slope is +inf at ±1."""
+    if x < -1 or x > 1:
+        raise _outside("asin", x, "asin needs a number in [-1, 1]")
+    return math.asin(x)
+
+
+def _acos(x: float) -> float:
+    """Inverse cosine; ValueError outside [-1, 1]; the slope is -inf at ±1."""
+    if x < -1 or x > 1:
+        raise _outside("acos", x, "acos needs a number in [-1, 1]")
+    return math.acos(x)
+
+
+def _atan(x: float) -> float:
+    """Inverse tangent; ±pi/2 at ±inf."""
+    return math.atan(x)
+
+
+def _atan2(y: float, x: float) -> float:
+    """The angle of the point (x, y), in [-pi, pi] (arguments y first, as in math and PyTorch).
+
+    Its partials x / (x² + y²) and -y / (x² + y²) are nan at the origin, where it has no
+    derivative; it jumps from pi to -pi across the negative x axis.
+    """
+    return math.atan2(y, x)
+
+
+def _atan2_d_y(y: Any, x: Any, out: Any) -> Any:
+    r = hypot(y, x)  # x / (x² + y²) as (x / r) / r: no underflow in the squares
+    return _over(_over(x, r), r)
+
+
+def _atan2_d_x(y: Any, x: Any, out: Any) -> Any:
+    r = hypot(y, x)
+    return _over(_over(-y, r), r)
+
+
+def _sinh(x: float) -> float:
+    """Hyperbolic sine; ±inf past about |x| = 710."""
+    try:
+        return math.sinh(x)
+    except OverflowError:
+        return math.copysign(inf, x)
+
+
+def _cosh(x: float) -> float:
+    """Hyperbolic cosine; inf past about |x| = 710."""
+    try:
+        return math.cosh(x)
+    except OverflowError:
+        return inf
+
+
+def _asinh(x: float) -> float:
+    """Inverse hyperbolic sine."""
+    return math.asinh(x)
+
+
+def _acosh(x: float) -> float:
+    """Inverse hyperbolic cosine; ValueError below 1; the slope is +inf at 1."""
+    if x < 1:
+        raise _outside("acosh", x, "acosh needs a number >= 1")
+    return math.acosh(x)
+
+
+def _atanh(x: float) -> float:
+    """Inverse hyperbolic tangent; ValueError unless -1 < x < 1 (infinite at ±1, a pole)."""
+    if x <= -1 or x >= 1:
+        raise _outside("atanh", x, "atanh needs -1 < x < 1 (at ±1 it is infinite)")
+    return math.atanh(x)
+
+
+def _erf(x: float) -> float:
+    """The error function, 2/sqrt(pi) times the integral of e**-t² from 0 to x."""
+    return math.erf(x)
+
+
+def _hypot(x: float, y: float) -> float:
+    """sqrt(x² + y²) without overflow in the squares; its partials x / out and y / out are nan
+    at the origin, where it has a kink."""
+    try:
+        return math.hypot(x, y)
+    except OverflowError:
+        return inf
+
+
+# ---------------------------------------------------------------- activations
 
 
 def _sigmoid(x: float) -> float:
     """Logistic function 1 / (1 + e**-x), computed without overflow for any x."""
     if x >= 0:
         return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
+    e = math.exp(x)  # also nan for nan
     return e / (1.0 + e)
 
 
 def _relu(x: float) -> float:
-    """max(x, 0); its derivative at 0 is taken as 0."""
-    return x if x > 0 else 0.0
+    """max(x, 0); relu'(0) = 0; relu(nan) = nan with relu'(nan) = 1, as in PyTorch."""
+    return 0.0 if x <= 0 else x
 
 
 def _relu_partial(x: Any, out: Any) -> float:
-    return 1.0 if float(x) > 0 else 0.0
+    return 0.0 if x <= 0 else 1.0
 
 
-def _abs_partial(x: Any, out: Any) -> float:
-    base = float(x)
-    return 1.0 if base > 0 else -1.0 if base < 0 else 0.0
+def _abs(x: float) -> float:
+    """|x|; abs'(0) = 0 and abs'(nan) = sign(nan) = nan."""
+    return math.fabs(x)
+
+
+def _abs_partial(x: Any, out: Any) -> Any:
+    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if _data(x) == 0 else nan  # == is identity
+
+
+def _silu(x: float) -> float:
+    """x * sigmoid(x) (swish); nan at -inf, as PyTorch (-inf * 0)."""
+    return x * _sigmoid(x)
+
+
+def _silu_partial(x: Any, out: Any) -> Any:
+    s = sigmoid(x)
+    return s * (1.0 + x * (1.0 - s))
+
+
+def _gelu(x: float) -> float:
+    """x * Phi(x) with Phi the normal distribution function, the exact (erf) form; nan at -inf."""
+    return 0.5 * x * (1.0 + math.erf(x * _INV_SQRT2))
+
+
+def _gelu_partial(x: Any, out: Any) -> Any:
+    return 0.5 * (1.0 + erf(x * _INV_SQRT2)) + x * _INV_SQRT_2PI * exp(-0.5 * x * x)
+
+
+def _leaky_relu(x: float, slope: float) -> float:
+    """x for x > 0, else slope * x (slope 0.01 by default); d/dx = slope at 0 and at nan, as
+    PyTorch; the slope may be a Value too (d/dslope = x for x <= 0, else 0)."""
+    return x if x > 0 else x * slope
+
+
+def _elu(x: float, alpha: float) -> float:
+    """x for x > 0, else alpha * (e**x - 1) (alpha 1 by default); at 0 every derivative is
+    the x <= 0 branch's (d/dx = alpha, as PyTorch), at nan the other's (d/dx = 1, as PyTorch);
+    alpha may be a Value too (d/dalpha = e**x - 1 for x <= 0, else 0)."""
+    return x if x > 0 else alpha * math.expm1(x)
+
+
+# ---------------------------------------------------------------- piecewise
+
+
+def _maximum(x: float, y: float) -> float:
+    """The larger of x and y, nan if either is nan; at a tie each gets half the gradient
+    (PyTorch's choice: maximum(x, x) then has slope 1)."""
+    return x if x >= y else y if y > x else nan
+
+
+def _minimum(x: float, y: float) -> float:
+    """The smaller of x and y, nan if either is nan; at a tie each gets half the gradient."""
+    return x if x <= y else y if y < x else nan
+
+
+def _max_partial(x: Any, y: Any, out: Any) -> float:
+    a, b = _data(x), _data(y)
+    return 0.0 if a < b else 0.5 if a == b else 1.0
+
+
+def _min_partial(x: Any, y: Any, out: Any) -> float:
+    a, b = _data(x), _data(y)
+    return 0.0 if a > b else 0.5 if a == b else 1.0
+
+
+def _clamp(x: float, lo: float, hi: float) -> float:
+    """min(max(x, lo), hi), as torch.clamp: hi when lo > hi; nan if any input is nan.
+
+    Bounds default to -inf and inf. The gradient passes to x at the bounds (lo <= x <= hi),
+    to lo where x < lo <= hi and to hi where x > hi or hi < lo, as PyTorch's, except that
+    PyTorch gives lo nothing at lo = hi (where clamp(x, t, t) = t has slope 1 toward t).
+    """
+    if lo != lo or hi != hi:
+        return nan
+    r = lo if x < lo else x
+    return hi if r > hi else r
+
+
+def _clamp_d_x(x: Any, lo: Any, hi: Any, out: Any) -> float:
+    return 1.0 if _data(lo) <= _data(x) <= _data(hi) else 0.0
+
+
+def _clamp_d_lo(x: Any, lo: Any, hi: Any, out: Any) -> float:
+    a, low = _data(x), _data(lo)
+    return 1.0 if a < low <= _data(hi) else 0.0  # PyTorch: low < hi, so clamp(x, t, t) had 0
+
+
+def _clamp_d_hi(x: Any, lo: Any, hi: Any, out: Any) -> float:
+    high = _data(hi)
+    return 1.0 if _data(x) > high or high < _data(lo) else 0.0
+
+
+def _where(condition: float, x: float, y: float) -> float:
+    """x where the condition is true (non-zero), else y; nan for a nan condition, which is
+    neither. The condition gets derivative 0 (a bool from `a < b`, or any number)."""
+    if condition != condition:
+        return nan
+    return x if condition else y
+
+
+def _where_d_x(condition: Any, x: Any, y: Any, out: Any) -> float:
+    c = _data(condition)
+    return nan if c != c else 1.0 if c else 0.0
+
+
+def _where_d_y(condition: Any, x: Any, y: Any, out: Any) -> float:
+    c = _data(condition)
+    return nan if c != c else 0.0 if c else 1.0
+
+
+def _sign(x: float) -> float:
+    """1 for x > 0, -1 for x < 0, x itself for ±0 and nan (PyTorch says 0 at nan; NumPy and
+    this table let the nan through). Derivative 0 everywhere, at the jump too."""
+    return 1.0 if x > 0 else -1.0 if x < 0 else x
+
+
+def _floor(x: float) -> float:
+    """The largest integer <= x, as a float (±inf and nan unchanged); derivative 0."""
+    if x - x != 0:  # ±inf or nan
+        return x
+    r = float(math.floor(x))
+    return r if r else math.copysign(0.0, x)
+
+
+def _ceil(x: float) -> float:
+    """The smallest integer >= x, as a float (±inf and nan unchanged; ceil(-0.5) = -0.0);
+    derivative 0."""
+    if x - x != 0:
+        return x
+    r = float(math.ceil(x))
+    return r if r else math.copysign(0.0, x)
+
+
+def _zero(*inputs_and_out: Any) -> float:
+    return 0.0
+
+
+def _off_integers(x: Any) -> tuple[Any]:
+    """x - round(x): 0 at the integers, where floor and ceil jump."""
+    return (x - round(_data(x)),)
 
 
 # ---------------------------------------------------------------- n-ary: one node, many inputs
@@ -254,20 +742,30 @@ def _dot_partials(*ws_xs_and_out: Any) -> tuple[Any, ...]:
 
 
 # ---------------------------------------------------------------- the table
+# One entry per operation: name, float function, one partial per input (written with the
+# table's own functions, so they work on Values too), then the domain and kinks for testing.
 
+# arithmetic
 add = Rule("+", operator.add, (1.0, 1.0), doc="x + y.")
 sub = Rule("-", operator.sub, (1.0, -1.0), doc="x - y.")
 mul = Rule("*", operator.mul, (lambda x, y, out: y, lambda x, y, out: x), doc="x * y.")
-div = Rule("/", _div, (lambda x, y, out: 1.0 / y, lambda x, y, out: -out / y))
-pow = Rule("**", _pow, (_pow_d_base, _pow_d_exponent))
+div = Rule(
+    "/", _div, (lambda x, y, out: 1.0 / y, lambda x, y, out: -out / y), domain=("real", "nonzero")
+)
+pow = Rule("**", _pow, (_pow_d_base, _pow_d_exponent), domain=("positive", "real"))
 neg = Rule("neg", operator.neg, (-1.0,), doc="-x.")
+
+# exponentials and logarithms
 exp = Rule("exp", _exp, (lambda x, out: out,))
-log = Rule("log", _log, (lambda x, out: 1.0 / x,))
-sqrt = Rule("sqrt", _sqrt, (_sqrt_partial,))
-tanh = Rule("tanh", math.tanh, (lambda x, out: 1.0 - out * out,), doc="Hyperbolic tangent.")
+log = Rule("log", _log, (lambda x, out: 1.0 / x,), domain=("positive",))
+sqrt = Rule("sqrt", _sqrt, (_sqrt_partial,), domain=("positive",))
+
+# activations (the original ones)
+tanh = Rule("tanh", math.tanh, (lambda x, out: 1.0 - out * out,))
+tanh.__doc__ = "Hyperbolic tangent (finite for any x)."
 sigmoid = Rule("sigmoid", _sigmoid, (lambda x, out: out * (1.0 - out),))
-relu = Rule("relu", _relu, (_relu_partial,))
-abs = Rule("abs", math.fabs, (_abs_partial,), doc="|x|; its derivative at 0 is taken as 0.")
+relu = Rule("relu", _relu, (_relu_partial,), kinks=lambda x: (x,))
+abs = Rule("abs", _abs, (_abs_partial,), kinks=lambda x: (x,))
 
 
 def _sin_partial(x: Any, out: Any) -> Any:
@@ -278,16 +776,148 @@ def _cos_partial(x: Any, out: Any) -> Any:
     return -sin(x)
 
 
-sin = Rule("sin", math.sin, (_sin_partial,), doc="Sine.")
-cos = Rule("cos", math.cos, (_cos_partial,), doc="Cosine.")
+def _sinh_partial(x: Any, out: Any) -> Any:
+    return cosh(x)
+
+
+def _cosh_partial(x: Any, out: Any) -> Any:
+    return sinh(x)
+
+
+sin = Rule("sin", _sin, (_sin_partial,))
+cos = Rule("cos", _cos, (_cos_partial,))
+
+# trigonometric and hyperbolic
+tan = Rule("tan", _tan, (lambda x, out: 1.0 + out * out,), kinks=lambda x: (cos(x),))  # poles
+asin = Rule("asin", _asin, (lambda x, out: _power(1.0 - x * x, -0.5),), domain=("[-1, 1]",))
+acos = Rule("acos", _acos, (lambda x, out: -_power(1.0 - x * x, -0.5),), domain=("[-1, 1]",))
+atan = Rule("atan", _atan, (lambda x, out: 1.0 / (1.0 + x * x),))
+atan2 = Rule(
+    "atan2",
+    _atan2,
+    (_atan2_d_y, _atan2_d_x),
+    kinks=lambda y, x: (y if x < 0 else 1.0, x, y),  # the cut along x < 0, the origin
+)
+sinh = Rule("sinh", _sinh, (_sinh_partial,))
+cosh = Rule("cosh", _cosh, (_cosh_partial,))
+asinh = Rule("asinh", _asinh, (lambda x, out: _power(x * x + 1.0, -0.5),))
+acosh = Rule("acosh", _acosh, (lambda x, out: _power(x * x - 1.0, -0.5),), domain=(">= 1",))
+atanh = Rule("atanh", _atanh, (lambda x, out: _inv(1.0 - x * x),), domain=("(-1, 1)",))
+
+# more exponentials and logarithms
+log1p = Rule("log1p", _log1p, (lambda x, out: 1.0 / (1.0 + x),), domain=("> -1",))
+expm1 = Rule("expm1", _expm1, (lambda x, out: out + 1.0,))
+log2 = Rule("log2", _log2, (lambda x, out: 1.0 / (x * _LN2),), domain=("positive",))
+log10 = Rule("log10", _log10, (lambda x, out: 1.0 / (x * _LN10),), domain=("positive",))
+exp2 = Rule("exp2", _exp2, (lambda x, out: out * _LN2,))
+erf = Rule("erf", _erf, (lambda x, out: _TWO_OVER_SQRT_PI * exp(-(x * x)),))
+softplus = Rule("softplus", _softplus, (lambda x, out: sigmoid(x),))
+logaddexp = Rule(
+    "logaddexp", _logaddexp, (lambda x, y, out: sigmoid(x - y), lambda x, y, out: sigmoid(y - x))
+)
+hypot = Rule(
+    "hypot",
+    _hypot,
+    (lambda x, y, out: _over(x, out), lambda x, y, out: _over(y, out)),
+    kinks=lambda x, y: (x, y),  # the origin (kinks are where a quantity changes sign)
+)
+
+# more activations
+silu = Rule("silu", _silu, (_silu_partial,))
+gelu = Rule("gelu", _gelu, (_gelu_partial,))
+leaky_relu = Rule(
+    "leaky_relu",
+    _leaky_relu,
+    (
+        lambda x, slope, out: 1.0 if x > 0 else slope,
+        lambda x, slope, out: 0.0 if x > 0 else x,
+    ),
+    defaults=(0.01,),
+    kinks=lambda x, slope: (x,),
+)
+elu = Rule(
+    "elu",
+    _elu,
+    (
+        lambda x, alpha, out: alpha * exp(x) if x <= 0 else 1.0,
+        lambda x, alpha, out: expm1(x) if x <= 0 else 0.0,
+    ),
+    defaults=(1.0,),
+    kinks=lambda x, alpha: (x,),
+)
+
+# piecewise
+maximum = Rule("maximum", _maximum, (_max_partial, lambda x, y, out: _max_partial(y, x, out)))
+minimum = Rule("minimum", _minimum, (_min_partial, lambda x, y, out: _min_partial(y, x, out)))
+maximum.kinks = minimum.kinks = lambda x, y: () if x is y else (x - y,)  # max(x, x) is x
+clamp = Rule(
+    "clamp",
+    _clamp,
+    (_clamp_d_x, _clamp_d_lo, _clamp_d_hi),
+    defaults=(-inf, inf),
+    kinks=lambda x, lo, hi: tuple(a - b for a, b in ((x, lo), (x, hi), (lo, hi)) if a is not b),
+)
+where = Rule(
+    "where",
+    _where,
+    (_zero, _where_d_x, _where_d_y),
+    kinks=lambda condition, x, y: () if x is y else (condition,),
+)
+sign = Rule("sign", _sign, (_zero,), kinks=lambda x: (x,))
+floor = Rule("floor", _floor, (_zero,), kinks=_off_integers)
+ceil = Rule("ceil", _ceil, (_zero,), kinks=_off_integers)
+
+# n-ary
 sum_rule = Rule("sum", _sum, (_sum_partials,), arity=None)
 dot_rule = Rule("dot", _dot, (_dot_partials,), arity=None)
 
+OPERATORS: frozenset[Rule] = frozenset({add, sub, mul, div, pow, neg})
+"""The rules written as operators (`+ - * / **`, unary `-`) rather than called by name."""
+
 RULES: dict[str, Rule] = {
     rule.name: rule
-    for rule in (add, sub, mul, div, neg, pow, exp, log, sqrt, tanh, sigmoid, relu, abs, sin, cos)
+    for rule in (
+        *(add, sub, mul, div, neg, pow),
+        *(exp, log, sqrt, tanh, sigmoid, relu, abs, sin, cos),
+        *(tan, sinh, cosh, asin, acos, atan, atan2, asinh, acosh, atanh),
+        *(log1p, expm1, log2, log10, exp2, erf, softplus, silu, gelu, leaky_relu, elu),
+        *(maximum, minimum, clamp, where, sign, floor, ceil, hypot, logaddexp),
+        *(sum_rule, dot_rule),
+    )
 }
-RULES.update(sum=sum_rule, dot=dot_rule)
+"""Every operation by name: the built-ins, then the user rules `primitive(register=True)` adds."""
+
+BUILTINS: frozenset[str] = frozenset(RULES)
+"""The names of the built-in rules, which a user rule cannot take."""
+
+
+def is_function(rule: Rule) -> bool:
+    """Whether `rule` is called by name with a fixed number of arguments, `f(x, ...)`."""
+    return rule not in OPERATORS and rule.arity is not None and rule.name.isidentifier()
+
+
+class _Functions(Mapping[str, Rule]):
+    """The rules called by name, `f(x, ...)`, read from `RULES` on every use (so a rule
+    registered later is in it): the formula language's functions and the README's list."""
+
+    def __getitem__(self, name: str) -> Rule:
+        rule = RULES[name]
+        if not is_function(rule):
+            raise KeyError(name)
+        return rule
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([name for name, rule in RULES.items() if is_function(rule)])
+
+    def __len__(self) -> int:
+        return builtins.sum(1 for rule in RULES.values() if is_function(rule))
+
+    def __repr__(self) -> str:
+        return f"FUNCTIONS({', '.join(self)})"
+
+
+FUNCTIONS: Mapping[str, Rule] = _Functions()
+"""The functions of the table by name (exp, ..., logaddexp, and registered user rules)."""
 
 
 # ---------------------------------------------------------------- user rules
@@ -305,7 +935,7 @@ class _CheckedForward:
         if type(out) is float:
             return out
         try:
-            return as_float(out)
+            return as_float(out, f"primitive {self.name!r}")
         except TypeError:
             raise TypeError(
                 f"primitive {self.name!r} returned {type(out).__name__} {out!r}, not a real number"
@@ -345,12 +975,25 @@ class _UserPartial:
         return float(partial)
 
 
-def primitive(name: str, fn: Callable[..., float], grads: Sequence[Callable[..., Any]]) -> Rule:
+def primitive(
+    name: str,
+    fn: Callable[..., float],
+    grads: Sequence[Callable[..., Any]],
+    *,
+    register: bool = False,
+    domain: Sequence[str] | None = None,
+    kinks: Kinks | None = None,
+) -> Rule:
     """A new differentiable operation from a float function and one partial per argument.
 
     `fn(*xs)` computes the value from floats; `grads[i](*xs)` is d fn / d xs[i], written with
     autograd_lite's functions so that it also accepts Values (which gives higher derivatives).
     The result is called like the built-ins: numbers in, float out; any Value in, Value out.
+
+    With `register=True` the rule joins the table, `RULES`, under its name (an identifier no
+    built-in has; registering the name again replaces the earlier user rule): the formula
+    language, `autograd_lite.testing.expressions()` and everything else that reads the table
+    then know it. `domain` and `kinks` are as for `Rule`, for the strategies.
 
     >>> softplus = primitive("softplus", lambda x: math.log1p(math.exp(x)), grads=(sigmoid,))
     """
@@ -362,4 +1005,12 @@ def primitive(name: str, fn: Callable[..., float], grads: Sequence[Callable[...,
     if not grads or not all(callable(d) for d in grads):
         raise TypeError(f"primitive {name!r} needs one callable partial derivative per argument")
     partials = [_UserPartial(name, i, d) for i, d in enumerate(grads)]
-    return Rule(name, _CheckedForward(name, fn), partials)
+    rule = Rule(name, _CheckedForward(name, fn), partials, domain=domain, kinks=kinks)
+    if register:
+        if not name.isidentifier() or keyword.iskeyword(name) or name in BUILTINS:
+            raise ValueError(
+                f"primitive {name!r} cannot be registered: the name must be an identifier that "
+                "no built-in rule has"
+            )
+        RULES[name] = rule
+    return rule

@@ -34,31 +34,34 @@ __all__ = ["Expression", "assert_gradients_close", "expressions"]
 
 # ---------------------------------------------------------------- how each operation is drawn
 
-_POSITIVE_ARGUMENTS: dict[Rule, tuple[int, ...]] = {
-    rules.div: (1,),
-    rules.pow: (0,),
-    rules.log: (0,),
-    rules.sqrt: (0,),
+_GUARDS: dict[str, Callable[[Callable[..., Any], Any], Any]] = {
+    "positive": lambda at, a: at(rules.add, 1, at(rules.pow, a, 2)),
+    "nonzero": lambda at, a: at(rules.add, 1, at(rules.pow, a, 2)),
+    "> -1": lambda at, a: at(rules.add, 1, at(rules.pow, a, 2)),
+    ">= 1": lambda at, a: at(rules.add, 2, at(rules.pow, a, 2)),
+    "[-1, 1]": lambda at, a: at(rules.div, at(rules.tanh, a), 2),
+    "(-1, 1)": lambda at, a: at(rules.div, at(rules.tanh, a), 2),
 }
-"""Arguments that must be positive, given as `1 + a ** 2` (at least 1): a / (1 + b ** 2),
-(1 + a ** 2) ** b, log(1 + a ** 2), sqrt(1 + a ** 2). In the domain for any inputs."""
+"""How an argument is kept inside each domain of the table (`Rule.domain`), computed by `at`
+(on numbers or formulas): 1 + a ** 2 (at least 1) for the positive ones, 2 + a ** 2 for x >= 1
+(away from acosh's vertical tangent at 1), tanh(a) / 2 for the unit interval (away from its
+ends). In the domain for any inputs; "real" arguments are left alone."""
 
 _N_ARY_ARITY: dict[Rule, int] = {RULES["sum"]: 3, RULES["dot"]: 4}
 """n-ary rules get a fixed number of arguments: sum([a, b, c]) and dot([a, b], [c, d])."""
-
-_KINKED = frozenset({rules.relu, rules.abs})
-"""Not differentiable where the argument is 0: inputs near such a point are rejected."""
 
 _INPUT_RANGE = 2.0
 """Inputs are drawn from [-2, 2]."""
 
 _LARGEST = 1e3
-"""Examples where any intermediate value exceeds this are rejected: finite differences lose
-their accuracy on huge numbers and steep curves, and the test would fail for no bug."""
+"""Examples where any intermediate value, or the slope of the result, exceeds this are
+rejected: finite differences lose their accuracy on huge numbers and steep curves, and the
+test would fail for no bug."""
 
 _MARGIN = 1e-3
-"""How far the inputs stay from kinks (estimated to first order) and from the edges of user
-rules' domains: 1000 steps of gradcheck's default eps, so finite differences never cross one."""
+"""How far the inputs stay from kinks and from the edges of user rules' domains: 1000 steps of
+gradcheck's default eps, so finite differences never cross one."""
+_STEPS = (-_MARGIN, _MARGIN)
 
 
 # ---------------------------------------------------------------- formulas
@@ -115,11 +118,11 @@ def _evaluate(rule: Rule, *args: Any) -> Any:
 
 
 def _guarded(at: Callable[..., Any], rule: Rule, args: Sequence[Any]) -> list[Any]:
-    """`args` as `rule` receives them: `1 + a ** 2` where it needs a positive argument."""
-    guarded = _POSITIVE_ARGUMENTS.get(rule, ())
-    return [
-        at(rules.add, 1, at(rules.pow, a, 2)) if i in guarded else a for i, a in enumerate(args)
-    ]
+    """`args` moved inside `rule`'s domain by its guards, computed by `at` (numbers or formulas)."""
+    domain = rule.domain if rule.arity is not None else ()
+    return [_GUARDS[d](at, a) if d in _GUARDS else a for d, a in zip(domain, args)] + list(
+        args[len(domain) :]
+    )
 
 
 def _apply(at: Callable[..., Any], rule: Rule, args: Sequence[Any]) -> Any:
@@ -204,24 +207,43 @@ def _rules_for(ops: Sequence[str | Rule] | None) -> list[Rule]:
     return chosen
 
 
+def _kinks(expression: Expression, xs: Sequence[float]) -> list[float]:
+    """The kink quantities (`Rule.kinks`) of every node at `xs`, in order: 0 at a kink.
+
+    Evaluated on fresh Values, so that the rules can tell an argument used twice
+    (`maximum(t, t)` is t, no kink) from two equal ones.
+    """
+    values = expression.values(*[Value(x) for x in xs])
+    found: list[float] = []
+    for rule, args in expression.nodes:
+        if rule.kinks is not None:
+            for u in rule.kinks(*_guarded(_evaluate, rule, [values[a] for a in args])):
+                found.append(u.data if isinstance(u, Value) else float(u))
+    return found
+
+
 def _well_conditioned(expression: Expression, xs: tuple[float, ...]) -> bool:
-    """Whether `xs` is well inside the domain, gives moderate values and is away from kinks."""
-    inputs = [Value(x) for x in xs]
+    """Whether `xs` is well inside the domain, gives moderate values and is away from kinks.
+
+    A kink is near when a kink quantity is 0 at `xs` or changes sign (or becomes 0) within
+    `_MARGIN` along an input or all of them, unless it is 0 all along (`relu(x - x)`,
+    `floor(floor(x))`).
+    """
     try:
-        values = expression.values(*inputs)
-        for i, x in enumerate(xs):
-            for moved in (x - _MARGIN, x + _MARGIN):
-                expression(*xs[:i], moved, *xs[i + 1 :])
+        values = expression.values(*[Value(x) for x in xs])
+        if not all(math.isfinite(v.data) and abs(v.data) <= _LARGEST for v in values):
+            return False
+        if not all(abs(g) <= _LARGEST for g in gradients(values[-1], values[: len(xs)])):
+            return False  # steep (tan(tan(x)) near a pole): differences would be inaccurate
+        center = _kinks(expression, xs)
+        points = [(*xs[:i], x + step, *xs[i + 1 :]) for i, x in enumerate(xs) for step in _STEPS]
+        points += [tuple(x + step for x in xs) for step in _STEPS]  # and all inputs at once
+        for point in points:
+            for u, v in zip(center, _kinks(expression, point)):
+                if not (u * v > 0 or u == v == 0):  # a sign change, a 0, or a nan
+                    return False
     except (ArithmeticError, ValueError):  # a user rule's domain error, or overflow
         return False
-    if not all(math.isfinite(v.data) and abs(v.data) <= _LARGEST for v in values):
-        return False
-    for rule, args in expression.nodes:
-        if rule in _KINKED:
-            u = values[args[0]]
-            slope = sum(abs(g) for g in gradients(u, inputs))
-            if abs(u.data) < _MARGIN * (slope + 1e-12):
-                return False
     return True
 
 
@@ -240,11 +262,14 @@ def expressions(
     Nodes may share subexpressions, so these are graphs, not only trees. `xs` are floats in
     [-2, 2] where every operation is defined and smooth:
 
-    - `log`, `sqrt`, the base of `**` and the divisor of `/` get `1 + a ** 2` (at least 1);
-    - examples with any intermediate value beyond 1e3 in size, or with inputs within about
-      1e-3 of a kink of `relu` or `abs`, are rejected, as are points where your own rules
-      raise ValueError or an ArithmeticError within 1e-3 along any input (their domains are
-      not known in advance; their kinks, if any, are not avoided).
+    - each argument is kept inside its domain as the table records it (`Rule.domain`): `log`,
+      `sqrt`, the base of `**`, the divisor of `/` get `1 + a ** 2` (at least 1), `acosh`
+      gets `2 + a ** 2`, `asin`, `acos` and `atanh` get `tanh(a) / 2`;
+    - examples with any intermediate value or slope beyond 1e3 in size, or with inputs within about
+      1e-3 of a kink or jump (`Rule.kinks`: relu and abs at 0, maximum at a tie, floor at
+      the integers...), are rejected, as are points where your own rules raise ValueError
+      or an ArithmeticError within 1e-3 along any input (give `primitive` a `domain` and
+      `kinks` to say more).
 
     Examples shrink toward fewer nodes, the first operations of `ops` and the input x0.
     """

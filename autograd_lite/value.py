@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import math
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from typing import Any, TypeAlias, overload
 
@@ -258,8 +259,12 @@ class Value:
     def __bool__(self) -> bool:
         return bool(self.data)
 
-    def __round__(self, ndigits: int | None = None) -> float:
-        return round(self.data, ndigits)
+    @overload
+    def __round__(self, ndigits: None = None) -> int: ...
+    @overload
+    def __round__(self, ndigits: int) -> float: ...
+    def __round__(self, ndigits: int | None = None) -> int | float:
+        return round(self.data, ndigits)  # an int without ndigits, as for a float
 
     def __format__(self, spec: str) -> str:
         return format(self.data, spec) if spec else repr(self)
@@ -314,6 +319,52 @@ class Value:
     sin = _unary_method(rules.sin)
     cos = _unary_method(rules.cos)
     abs = _unary_method(rules.abs)
+    tan = _unary_method(rules.tan)
+    sinh = _unary_method(rules.sinh)
+    cosh = _unary_method(rules.cosh)
+    asin = _unary_method(rules.asin)
+    acos = _unary_method(rules.acos)
+    atan = _unary_method(rules.atan)
+    asinh = _unary_method(rules.asinh)
+    acosh = _unary_method(rules.acosh)
+    atanh = _unary_method(rules.atanh)
+    log1p = _unary_method(rules.log1p)
+    expm1 = _unary_method(rules.expm1)
+    log2 = _unary_method(rules.log2)
+    log10 = _unary_method(rules.log10)
+    exp2 = _unary_method(rules.exp2)
+    erf = _unary_method(rules.erf)
+    sign = _unary_method(rules.sign)
+    floor = _unary_method(rules.floor)
+    ceil = _unary_method(rules.ceil)
+
+    def atan2(self, other: Operand) -> Value:
+        """The angle of the point (other, self): atan2(self, other), as torch.atan2."""
+        return rules.atan2(self, other)
+
+    def hypot(self, other: Operand) -> Value:
+        """sqrt(self**2 + other**2)."""
+        return rules.hypot(self, other)
+
+    def logaddexp(self, other: Operand) -> Value:
+        """log(e**self + e**other), stable."""
+        return rules.logaddexp(self, other)
+
+    def maximum(self, other: Operand) -> Value:
+        """The larger of self and other; a tie splits the gradient in halves."""
+        return rules.maximum(self, other)
+
+    def minimum(self, other: Operand) -> Value:
+        """The smaller of self and other; a tie splits the gradient in halves."""
+        return rules.minimum(self, other)
+
+    def clamp(self, min: Operand = -math.inf, max: Operand = math.inf) -> Value:
+        """self limited to [min, max], as torch.clamp; the gradient passes at the bounds."""
+        return rules.clamp(self, min, max)
+
+    def where(self, condition: Operand | bool, other: Operand) -> Value:
+        """self where `condition` is true, else other: `where(condition, self, other)`."""
+        return rules.where(condition, self, other)
 
     def __apply_rule__(self, rule: Rule, args: Sequence[Any]) -> Value:
         """`rule(*args)` with this Value among `args`: the protocol of `Rule.__call__`."""

@@ -14,19 +14,9 @@ import math
 import numbers
 from collections.abc import Callable, Sequence
 
-from autograd_lite import Value, dot, exp, log, primitive, relu, sigmoid, sum
+from autograd_lite import Value, dot, exp, log, primitive, relu, sum
+from autograd_lite import softplus as softplus  # the table's rule, re-exported as nn.softplus
 from autograd_lite.value import Operand, as_value
-
-
-def _softplus_float(x: float) -> float:
-    """log(1 + e**x) as max(x, 0) + log1p(e**-|x|): e**-|x| is at most 1, so no overflow."""
-    return max(x, 0.0) + math.log1p(math.exp(-math.fabs(x)))
-
-
-# One node with the exact derivative sigmoid(x). Built from relu, abs and exp instead, the
-# kinks of relu and abs at 0 (derivatives taken as 0 there) would give d/dx = 0 at x = 0
-# where the true slope is 1/2.
-softplus = primitive("softplus", _softplus_float, grads=(sigmoid,))
 
 LOG_FLOOR = -100.0
 """Where `binary_cross_entropy` clamps its logarithms, as PyTorch does: p = 0 costs 100, not inf."""

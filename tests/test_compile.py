@@ -116,9 +116,10 @@ def test_unused_arguments_get_zero_and_ints_give_floats() -> None:
 def test_every_argument_reaches_the_rules_as_a_float() -> None:
     """Ints and numpy scalars are converted (pow checks `is_integer()` on its exponent)."""
     h = compile(lambda x, y: x**y)
-    assert h(-2.0, 3.0) == h(-2, 3) == (-8.0, (12.0, 0.0))
+    # d/dy at a negative base does not exist: nan (rules.py's policy), hence repr to compare
+    assert repr(h(-2.0, 3.0)) == repr(h(-2, 3)) == repr((-8.0, (12.0, math.nan)))
     np = pytest.importorskip("numpy")
-    assert h(np.float32(-2.0), np.int64(3)) == (-8.0, (12.0, 0.0))
+    assert repr(h(np.float32(-2.0), np.int64(3))) == repr((-8.0, (12.0, math.nan)))
     with pytest.raises(TypeError, match="str"):
         h(2.0, "3")  # type: ignore[arg-type]
 

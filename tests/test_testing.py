@@ -118,12 +118,13 @@ def test_examples_are_in_the_domain(example):
 @QUICK
 @given(expressions(ops=["relu", "abs", "-", "*"], n_inputs=2))
 def test_examples_stay_away_from_kinks(example):
-    """The argument of every relu and abs is away from 0."""
+    """The argument of every relu and abs is away from 0, unless it is 0 all along (x - x)."""
     f, xs = example
     values = f.values(*xs)
+    nearby = f.values(*(x + 1e-3 for x in xs))
     for rule, args in f.nodes:
         if rule in (rules.relu, rules.abs):
-            assert values[args[0]] != 0.0
+            assert values[args[0]] != 0.0 or nearby[args[0]] == 0.0
 
 
 @QUICK
@@ -139,7 +140,7 @@ def test_examples_respect_ops_and_size(example):
 
 def test_examples_share_subexpressions():
     """Some examples are graphs, not trees: the simplest such shrinks to a tiny one."""
-    f, xs = find(expressions(), lambda example: "where" in repr(example[0]), settings=SEARCH)
+    f, xs = find(expressions(), lambda example: " where t0 = " in repr(example[0]), settings=SEARCH)
     assert " where t0 = " in repr(f)
     assert len(f.nodes) == 2
     assert xs == (0.0,)
