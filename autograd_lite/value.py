@@ -139,7 +139,7 @@ def _binary_method(rule: Rule) -> Callable[[Value, Operand], Value]:
                 if type(b) is float:
                     y = b
                 elif is_number(b):
-                    y = float(b)
+                    y = as_float(b, rule.name)
                 else:
                     return NotImplemented  # type: ignore[no-any-return]
                 out = forward(x, y)
@@ -151,7 +151,7 @@ def _binary_method(rule: Rule) -> Callable[[Value, Operand], Value]:
             if type(a) is float:
                 x = a
             elif is_number(a):
-                x = float(a)
+                x = as_float(a, rule.name)
             else:
                 return NotImplemented  # type: ignore[no-any-return]
             y = b.data

@@ -329,3 +329,10 @@ def test_sum_takes_a_generator_as_the_builtin_does() -> None:
     total = ag.sum(x * x for x in xs)
     assert total.data == 21.0
     assert ag.sum(float(i) for i in range(4)) == 6.0
+
+
+@pytest.mark.parametrize("make", [lambda: Value(1.0) * 10**400, lambda: 10**400 - Value(1.0)])
+def test_a_huge_integer_operand_is_named_with_its_operation(make) -> None:
+    """An int beyond the float range: OverflowError naming the operator and the number."""
+    with pytest.raises(OverflowError, match=r"^[*-]: the integer 100000\.\.\.0000 \(401 digits\)"):
+        make()
