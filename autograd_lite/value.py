@@ -100,7 +100,7 @@ def _unary_method(rule: Rule) -> Callable[[Value], Value]:
         out = forward(x)
         if not _is_recording():
             return constant(out)
-        node = _new(Value)
+        node = _new(Value)  # slots filled here, not by _node(): one call fewer per operation
         node.data = out
         node.grad = 0.0
         node.label = ""
@@ -160,7 +160,7 @@ def _binary_method(rule: Rule) -> Callable[[Value, Operand], Value]:
                 return constant(out)
             a, da = None, x
             db = d1(x, y, out) if fixed1 is None else fixed1
-        node = _new(Value)
+        node = _new(Value)  # as in _unary_method: no call to _node() on the hot path
         node.data = out
         node.grad = 0.0
         node.label = ""
