@@ -583,9 +583,7 @@ class _Writer:
         k = self.functions.get(key)
         if k is None:
             k = self.functions[key] = len(self.functions)
-            forward, partials = (
-                _array_rule(self.np, rule, nargs) if batched else (rule.forward, rule.partials)
-            )
+            forward, partials = _array_rule(self.np, rule, nargs) if batched else _float_rule(rule)
             self.namespace[f"f{k}"] = forward
             for j, partial in enumerate(partials):
                 self.namespace[f"p{k}_{j}" if rule.arity is not None else f"p{k}"] = partial
@@ -883,7 +881,7 @@ def _sum_arrays(*xs: Any) -> Any:
     np = _numpy()
     z = builtins.sum(xs, 0.0)
     sizes = builtins.sum(map(np.abs, xs), 0.0)
-    return _settle(z, sizes, len(xs), lambda k: rules.sum_rule.forward(*_entry(xs, k[0])))
+    return _settle(z, sizes, len(xs), lambda k: rules.sum_rule.forward(list(_entry(xs, k[0]))))
 
 
 def _dot_arrays(*ws_then_xs: Any) -> Any:
@@ -894,7 +892,7 @@ def _dot_arrays(*ws_then_xs: Any) -> Any:
     z = builtins.sum(terms, 0.0)
     sizes = builtins.sum(map(np.abs, terms), 0.0)
     exact = rules.dot_rule.forward
-    return _settle(z, sizes, half, lambda k: exact(*_entry(ws_then_xs, k[0])))
+    return _settle(z, sizes, half, lambda k: exact(list(_entry(ws_then_xs, k[0]))))
 
 
 class _Layer:
@@ -932,7 +930,7 @@ class _Layer:
         sizes = np.abs(self.weights) @ np.abs(self.inputs)
         sizes += np.array(size)[:, None]
         exact = rules.dot_rule.forward
-        self.values = _settle(z, sizes, half, lambda mk: exact(*_entry(members[mk[0]], mk[1])))
+        self.values = _settle(z, sizes, half, lambda mk: exact(list(_entry(members[mk[0]], mk[1]))))
         self.n = n
 
     def reverse(self, grads: Sequence[Any]) -> tuple[list[list[float]], Any]:
@@ -1040,6 +1038,19 @@ def _fast_rules(np: Any) -> dict[Rule, tuple[Callable[..., Any], tuple[Callable[
     }
 
 
+def _float_rule(rule: Rule) -> tuple[Callable[..., Any], tuple[Callable[..., Any], ...]]:
+    """`rule`'s forward and partials as the generated code calls them, inputs as arguments.
+
+    An n-ary rule takes its inputs as one list; the code passes them one by one.
+    """
+    if rule.arity is not None:
+        return rule.forward, rule.partials
+    forward, partial = rule.forward, rule.partials[0]
+    return (lambda *xs: forward(xs)), (
+        lambda *xs_and_out: partial(xs_and_out[:-1], xs_and_out[-1]),
+    )
+
+
 def _array_rule(
     np: Any, rule: Rule, nargs: int
 ) -> tuple[Callable[..., Any], tuple[Callable[..., Any], ...]]:
@@ -1057,9 +1068,8 @@ def _array_rule(
             _exactly(np, mine, theirs) for mine, theirs in zip(partials, rule.partials)
         )
     if rule.arity is None:
-        return _entrywise(np, rule.forward, nargs), (
-            _entrywise(np, rule.partials[0], nargs + 1, nargs),
-        )
+        forward, (partial,) = _float_rule(rule)
+        return _entrywise(np, forward, nargs), (_entrywise(np, partial, nargs + 1, nargs),)
     return _entrywise(np, rule.forward, nargs), tuple(
         _entrywise(np, partial, nargs + 1) for partial in rule.partials
     )

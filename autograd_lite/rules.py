@@ -157,8 +157,9 @@ class Rule:
 
     `partials` holds one function per input, `partials[i](*inputs, out)` = d out / d input i;
     a plain number there is a constant local derivative (kept as a `Constant`). A rule with
-    `arity=None` takes any number of inputs (`sum`, `dot`); its single partial function
-    returns the local derivatives toward all of them at once.
+    `arity=None` takes any number of inputs (`sum`, `dot`) as one list: `forward(inputs)`, and
+    its single partial function, `partials[0](inputs, out)`, returns the local derivatives
+    toward all of them at once (a list of 34 numbers is not unpacked into 34 arguments).
 
     `defaults` are values for trailing inputs a call may leave out (leaky_relu's slope).
     `domain` names each input's domain (one of `DOMAINS`; "real" when None) and `kinks`
@@ -211,7 +212,8 @@ class Rule:
                         f"{self.name} needs numbers or Values, got {type(arg).__name__} {arg!r}"
                     )
                 return apply(arg, self, args)
-        return self.forward(*[as_float(arg, self.name) for arg in args])
+        numbers = [as_float(arg, self.name) for arg in args]
+        return self.forward(numbers) if self.arity is None else self.forward(*numbers)
 
     def _with_defaults(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
         """`args` completed with the defaults of the inputs left out; TypeError for a bad count."""
@@ -225,7 +227,7 @@ class Rule:
     def local_derivatives(self, inputs: Sequence[Any], out: Any) -> Sequence[Any]:
         """d out / d input for every input, from floats or Values (the Value pass uses this)."""
         if self.arity is None:
-            return self.partials[0](*inputs, out)  # type: ignore[no-any-return]
+            return self.partials[0](inputs, out)  # type: ignore[no-any-return]
         return [partial(*inputs, out) for partial in self.partials]
 
 
@@ -720,25 +722,25 @@ def _off_integers(x: Any) -> tuple[Any]:
 # ---------------------------------------------------------------- n-ary: one node, many inputs
 
 
-def _sum(*xs: float) -> float:
+def _sum(xs: Sequence[float]) -> float:
     """x0 + x1 + ... as one node."""
     return builtins.sum(xs, 0.0)  # 0.0, not the int 0, for no terms
 
 
-def _sum_partials(*xs_and_out: Any) -> tuple[float, ...]:
-    return (1.0,) * (len(xs_and_out) - 1)
+def _sum_partials(xs: Sequence[Any], out: Any) -> tuple[float, ...]:
+    return (1.0,) * len(xs)
 
 
-def _dot(*ws_then_xs: float) -> float:
+def _dot(ws_then_xs: Sequence[float]) -> float:
     """w0*x0 + w1*x1 + ... as one node; the inputs are all the w's, then all the x's."""
-    xs = ws_then_xs[len(ws_then_xs) // 2 :]
+    xs = ws_then_xs[len(ws_then_xs) >> 1 :]
     total: float = builtins.sum(map(operator.mul, ws_then_xs, xs), 0.0)  # map stops at the x's
     return total
 
 
-def _dot_partials(*ws_xs_and_out: Any) -> tuple[Any, ...]:
-    half = len(ws_xs_and_out) // 2  # n w's, n x's, then out
-    return ws_xs_and_out[half:-1] + ws_xs_and_out[:half]  # d/dw_i = x_i and d/dx_i = w_i
+def _dot_partials(ws_then_xs: Sequence[Any], out: Any) -> Sequence[Any]:
+    half = len(ws_then_xs) >> 1
+    return [*ws_then_xs[half:], *ws_then_xs[:half]]  # d/dw_i = x_i and d/dx_i = w_i
 
 
 # ---------------------------------------------------------------- the table

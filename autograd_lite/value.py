@@ -508,18 +508,23 @@ def apply(rule: Rule, args: Sequence[Any]) -> Value:
 def _nary(rule: Rule, args: Sequence[Any]) -> Value:
     """A node of any number of inputs: parents and local derivatives as two sequences.
 
-    For an n-ary rule (`arity=None`) `partials[0]` gives every local derivative at once; a
-    fixed-arity rule of three or more inputs gets them one by one.
+    For an n-ary rule (`arity=None`) `forward` and `partials[0]` take the inputs as one list;
+    a fixed-arity rule of three or more inputs gets them as arguments, its partials one by one.
     """
-    parents = [arg if type(arg) is Value else as_value(arg) for arg in args]
+    parents = args if set(map(type, args)) == _ONLY_VALUES else list(map(as_value, args))
     xs = [parent.data for parent in parents]
+    if rule.arity is None:
+        out = rule.forward(xs)
+        if not _is_recording():
+            return constant(out)
+        return _node(out, rule, None, parents, None, rule.partials[0](xs, out))
     out = rule.forward(*xs)
     if not _is_recording():
         return constant(out)
-    partials = rule.partials
-    if rule.arity is None:
-        return _node(out, rule, None, parents, None, partials[0](*xs, out))
-    return _node(out, rule, None, parents, None, [partial(*xs, out) for partial in partials])
+    return _node(out, rule, None, parents, None, [partial(*xs, out) for partial in rule.partials])
+
+
+_ONLY_VALUES = {Value}
 
 
 @overload
@@ -531,7 +536,7 @@ def sum(xs: Iterable[Operand]) -> Value | float:
 
     `xs` may be any iterable, a generator too, as for the built-in `sum`.
     """
-    terms = xs if isinstance(xs, (list, tuple)) else list(xs)
+    terms = list(xs)  # a copy: the node must not change with the caller's list
     for x in terms:
         if type(x) is Value:
             return _nary(rules.sum_rule, terms)
