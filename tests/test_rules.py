@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 
 import autograd_lite as ag
-from autograd_lite import Value
+from autograd_lite import Value, primitive
 from autograd_lite.rules import RULES
 
 UPSTREAM = -1.7  # a non-trivial seed: a rule that ignores the upstream gradient is caught
@@ -341,3 +341,18 @@ def test_primitive_partial_that_is_not_a_number() -> None:
     bad = ag.primitive("bad", lambda x: x, grads=(lambda x: "slope",))
     with pytest.raises(TypeError, match=r"'bad'.*argument 0 returned str 'slope'"):
         bad(Value(1.0))
+
+
+def test_a_primitive_whose_fn_does_not_fit_its_grads_is_refused_at_once() -> None:
+    """Two-argument fn, one partial: the mismatch is named when the primitive is made."""
+    with pytest.raises(TypeError, match=r"primitive 'bad': fn\(a, b\) does not take 1 argument"):
+        primitive("bad", lambda a, b: a * b, grads=(lambda a, b: b,))
+
+
+def test_a_primitive_s_own_errors_name_it_and_the_point() -> None:
+    """math's bare 'math domain error' gains the primitive's name and the number."""
+    my_log = primitive("my_log", math.log, grads=(lambda x: 1 / x,))
+    with pytest.raises(ValueError, match=r"^primitive 'my_log' at -1\.0: math domain error$"):
+        my_log(-1.0)
+    with pytest.raises(ValueError, match=r"^primitive 'my_log' at -1\.0: math domain error$"):
+        my_log(Value(-1.0))
