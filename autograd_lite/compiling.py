@@ -39,7 +39,8 @@ calls run `f` directly. A Value that `f` uses but did not make while traced (a w
 over) is read again, through `.data`, on every call. What stays fixed is plain Python state
 `f` reads without a Value: numbers from globals or closures, and which Value a name or a list
 entry refers to (rebinding `w = Value(7.0)` or `ws[0] = ...` after the trace is not seen; change
-`w.data` instead, as optimizers do), and `f`'s side effects, which happen while tracing only. `f` must not run `backward()` or float `gradients()` inside (use
+`w.data` instead, as optimizers do), and `f`'s side effects, which happen while tracing only.
+`f` must not run `backward()` or float `gradients()` inside (use
 `gradients(..., create_graph=True)`); assigning `.data` and computing under `no_grad()` are
 refused.
 
