@@ -133,15 +133,21 @@ def explainer(output: Value, max_paths: int = 8, *, steps: bool = False) -> Call
         between = _between(tail, wrt)  # `output` among them: it depends on all of `order`
         inner = [node for node in tail if node in between and node is not output]
         labelled = any(node.label for node in inner if node is not wrt)
-        if labelled or _longest(tail, between) > _SPELLED_OUT:
-            named = {node for node in inner if node.label} | {wrt}
-        else:
-            named = set(inner)  # nothing labelled on the way: spell out every node
+        longest = _longest(tail, between)
+        folded = not labelled and longest > _SPELLED_OUT
+        # nothing labelled on the way and a chain short enough: spell out every node
+        spelled = not (labelled or folded)
+        named = set(inner) if spelled else {node for node in inner if node.label} | {wrt}
         factors = _factors(tail, between, output, wrt, named)
         keys = [output, *factors]  # named nodes, each after everything downstream of it
         total, count = _totals(keys, factors)
         paths = _largest_paths(keys, factors, wrt, output, min(count, max_paths))
         text = _text(head, names, paths, total, count)
+        if folded:
+            text += (
+                f"\n(the chain from {names[wrt]} has {longest} steps, more than the "
+                f"{_SPELLED_OUT} spelled out: label Values on the way to see it in parts)"
+            )
         if steps:
             text += "\n" + _steps([*inner, output], names)
         return text
