@@ -58,6 +58,7 @@ import contextvars
 import itertools
 import linecache
 import math
+import numbers
 import sys
 import threading
 import warnings
@@ -68,7 +69,7 @@ from typing import Any, NamedTuple
 from autograd_lite import rules
 from autograd_lite import value as engine
 from autograd_lite.functional import gradients
-from autograd_lite.rules import Rule, as_float, is_number
+from autograd_lite.rules import Rule, as_float
 from autograd_lite.value import Value, interior_order, operands, recording
 
 Result = tuple[float, tuple[float, ...]]
@@ -109,13 +110,14 @@ class CompiledFunction:
         return f"<compiled {self.__name__} ({state})>"
 
     def __call__(self, *args: Any) -> Any:
-        if _FLOAT.issuperset(map(type, args)):  # one pass in C: the rules get floats
+        types = set(map(type, args))  # one pass in C, then a look at each kind of argument
+        if types <= _FLOAT:  # the rules get floats
             for compiled in self.traces:
                 result = compiled.run(*args)
                 if result is not None:
                     return result
             return self._untraced(args)
-        if any(map(_is_batch, args)):
+        if any(map(_is_batch_type, types)):
             return self._batch(args)
         return self(*map(as_float, args))  # ints, numpy scalars...; TypeError for the rest
 
@@ -263,9 +265,16 @@ def _checked_output(f: Callable[..., Any], output: Any) -> Value:
     return output
 
 
+def _is_batch_type(kind: type) -> bool:
+    """Whether arguments of this type are batches: NumPy arrays (anything array-like, lists)."""
+    return not issubclass(kind, numbers.Real) and (
+        hasattr(kind, "__array__") or issubclass(kind, (list, tuple))
+    )
+
+
 def _is_batch(arg: object) -> bool:
-    """Whether an argument is a batch: a NumPy array (or anything array-like, or a list)."""
-    return not is_number(arg) and (hasattr(arg, "__array__") or isinstance(arg, (list, tuple)))
+    """Whether an argument is a batch."""
+    return _is_batch_type(type(arg))
 
 
 def _sample(args: Sequence[Any], layout: Sequence[bool], k: int) -> list[float]:
