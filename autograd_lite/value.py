@@ -554,11 +554,36 @@ def dot(ws: Sequence[Operand], xs: Sequence[Operand]) -> Value | float:
     """
     if len(ws) != len(xs):
         raise ValueError(f"dot needs sequences of equal length, got {len(ws)} and {len(xs)}")
-    args = [*ws, *xs]
-    for x in args:
-        if type(x) is Value:
-            return _nary(rules.dot_rule, args)
-    return rules.dot_rule(*args)
+    if Value not in {*map(type, ws), *map(type, xs)}:
+        return rules.dot_rule(*ws, *xs)  # numbers only: a float (TypeError for anything else)
+    return dots([ws], xs)[0]
+
+
+def dots(rows: Sequence[Sequence[Operand]], xs: Sequence[Operand]) -> list[Value]:
+    """`[dot(row, xs) for row in rows]`, the shared inputs `xs` checked and read once.
+
+    A layer of neurons is this: every neuron's weighted sum of the same inputs, one `dot` node
+    each. ValueError when a row's length differs from that of `xs`.
+    """
+    inputs: list[Value] = list(map(as_value, xs))
+    shared = [x.data for x in inputs]
+    n, rule = len(inputs), rules.dot_rule
+    forward, (partials,) = rule.forward, rule.partials
+    recording = _is_recording()
+    made = []
+    for row in rows:
+        if len(row) != n:
+            raise ValueError(f"dot needs sequences of equal length, got {len(row)} and {n}")
+        weights = row if set(map(type, row)) == _ONLY_VALUES else list(map(as_value, row))
+        data = [w.data for w in weights]  # type: ignore[union-attr]  # all Values, checked
+        data += shared
+        out = forward(data)
+        made.append(
+            _node(out, rule, None, [*weights, *inputs], None, partials(data, out))
+            if recording
+            else constant(out)
+        )
+    return made
 
 
 def as_value(x: Operand) -> Value:

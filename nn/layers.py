@@ -20,7 +20,7 @@ import random
 from collections.abc import Callable, Sequence
 
 from autograd_lite import Value, dot
-from autograd_lite.value import Operand, as_value
+from autograd_lite.value import Operand, dots
 from nn.io import Architecture, StrPath, read_model
 from nn.module import Module
 
@@ -88,14 +88,11 @@ class Neuron(Module):
     def __call__(self, x: Sequence[Operand]) -> Value:
         """One Value: the weighted sum with the bias folded in (one node), then the activation."""
         _check_inputs(self, x, self.nin)
-        return self._fire([*x, 1.0])
+        # b is the weight of a constant input 1, so w · x + b is a single node of the graph
+        return self._activated(dot([*self.w, self.b], [*x, 1.0]))
 
-    def _fire(self, inputs: Sequence[Operand]) -> Value:
-        """The neuron on `inputs`: its x, then the constant 1 that the bias multiplies.
-
-        b is the weight of that constant input, so w · x + b is a single node of the graph.
-        """
-        total = dot([*self.w, self.b], inputs)
+    def _activated(self, total: Value) -> Value:
+        """The activation of the weighted sum `total` (itself for a linear neuron)."""
         return total if self._activate is None else self._activate(total)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
@@ -128,12 +125,10 @@ class Layer(Module):
     def __call__(self, x: Sequence[Operand]) -> list[Value]:
         """Each neuron's output, in order (a list even when there is one neuron)."""
         _check_inputs(self, x, self.nin)
-        # Numbers, and the constant 1 of the biases, become leaves once here for all the
-        # neurons rather than once per neuron: 6,300 fewer leaves on the moons demo step,
-        # which `make bench` measured at 39-42 ms before and 33-35 ms after.
-        inputs = [v if type(v) is Value else as_value(v) for v in x]
-        inputs.append(as_value(1.0))
-        return [neuron._fire(inputs) for neuron in self.neurons]
+        # One dot node per neuron; the inputs, and the constant 1 the biases multiply, are
+        # checked, read and (numbers) made leaves once for the whole layer.
+        sums = dots([[*neuron.w, neuron.b] for neuron in self.neurons], [*x, 1.0])
+        return [neuron._activated(total) for neuron, total in zip(self.neurons, sums)]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """`neurons.{i}.` followed by each neuron's names, neuron by neuron."""

@@ -12,7 +12,7 @@ import pytest
 
 import autograd_lite as ag
 from autograd_lite import Value, no_grad
-from autograd_lite.value import edges, operands
+from autograd_lite.value import dots, edges, operands
 
 
 def _live_values() -> int:
@@ -336,3 +336,26 @@ def test_a_huge_integer_operand_is_named_with_its_operation(make) -> None:
     """An int beyond the float range: OverflowError naming the operator and the number."""
     with pytest.raises(OverflowError, match=r"^[*-]: the integer 100000\.\.\.0000 \(401 digits\)"):
         make()
+
+
+def test_dots_is_one_dot_node_per_row_over_shared_inputs() -> None:
+    """A layer's weighted sums: each node equals ag.dot of its row, numbers made leaves once."""
+    xs = [Value(0.5), 2.0, Value(-1.0)]
+    rows = [[Value(1.0), Value(2.0), 3.0], [Value(-1.0), 0.5, Value(4.0)]]
+    sums = dots(rows, xs)
+    for row, total in zip(rows, sums):
+        alone = ag.dot(row, xs)
+        assert (total.op, total.data) == ("dot", alone.data)
+        assert [local for _, local in edges(total)] == [local for _, local in edges(alone)]
+    assert sums[0].parents[3:] == sums[1].parents[3:]  # the same input Values, leaves included
+    with pytest.raises(ValueError, match="dot needs sequences of equal length, got 2 and 3"):
+        dots([[Value(1.0), 2.0]], xs)
+    with no_grad():
+        assert dots(rows, xs)[0].parents == ()
+
+
+def test_dot_of_numbers_alone_is_a_float() -> None:
+    """No Value among the operands: the plain number, numpy scalars included."""
+    np = pytest.importorskip("numpy")
+    assert ag.dot([np.float64(2.0), 3], [0.5, np.float32(2.0)]) == 7.0
+    assert type(ag.dot([1.0], [2.0])) is float
