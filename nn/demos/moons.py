@@ -202,7 +202,7 @@ def train(
 
 def _show_progress(step: int, steps: int, loss: float, acc: float) -> None:
     """One status line, redrawn in place on a terminal; every tenth of the run otherwise."""
-    line = f"step {step:>4}/{steps}  loss {loss:.4f}  accuracy {acc:.0%}"
+    line = f"step {step:>4}/{steps}  loss {loss:.4f}  accuracy {acc:.0%} (before the update)"
     if sys.stdout.isatty():
         done = 30 * step // steps
         bar = "#" * done + "." * (30 - done)
