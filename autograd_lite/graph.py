@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from autograd_lite import page
-from autograd_lite.explain import reverse_pass
+from autograd_lite.explain import node_names, reverse_pass
 from autograd_lite.value import Value, edges, operands, topological_order
 
 if TYPE_CHECKING:
@@ -81,6 +81,7 @@ def draw_graph(
     legend: bool = True,
     *,
     grads: Mapping[Value, float] | None = None,
+    labels: Mapping[Value, str] | None = None,
 ) -> graphviz.Digraph:
     """The graph of Values that `root` depends on, as a `graphviz.Digraph`.
 
@@ -95,7 +96,8 @@ def draw_graph(
     nodes" box. Nodes are named by their place in topological order, so the DOT text of a
     graph is reproducible. In Jupyter the result shows as SVG with or without the system
     Graphviz (through `render`); its `values` are the drawn Values in the order of their names.
-    `grads` shows those gradients instead of `.grad` (the interactive page's own pass).
+    `grads` shows those gradients instead of `.grad` (the interactive page's own pass), and
+    `labels` are written into the records of the unlabelled Values they name (the page's `mul₁`).
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_graph needs a Value, got {type(root).__name__}")
@@ -128,7 +130,7 @@ def draw_graph(
         grad = node.grad if grads is None else grads[node]
         into.node(
             name,
-            _record(node, grad if show_grad else None, horizontal),
+            _record(node, grad if show_grad else None, horizontal, labels),
             **_style(node, node is root),
         )
         if node._rule is None:
@@ -311,9 +313,12 @@ def _nearest(root: Value, max_nodes: int) -> tuple[set[Value], int]:
     return kept, len(seen) - len(kept)
 
 
-def _record(node: Value, grad: float | None, horizontal: bool) -> str:
+def _record(
+    node: Value, grad: float | None, horizontal: bool, labels: Mapping[Value, str] | None = None
+) -> str:
     """The record label of a Value: its fields label | data | grad (None: no grad field)."""
-    fields = [_escape_record(node.label)] if node.label else []
+    name = node.label or (labels.get(node, "") if labels else "")
+    fields = [_escape_record(name)] if name else []
     fields.append(f"data {node.data:.4g}")
     if grad is not None:
         fields.append(f"grad {grad:.4g}")
@@ -445,8 +450,11 @@ def html_page(
     """
     if not isinstance(root, Value):
         raise TypeError(f"html_page needs a Value, got {type(root).__name__}")
-    own, _ = reverse_pass(topological_order(root))
-    drawing = draw_graph(root, rankdir, max_nodes, show_local=show_local, grads=own)
+    order = topological_order(root)
+    own, _ = reverse_pass(order)
+    drawing = draw_graph(
+        root, rankdir, max_nodes, show_local=show_local, grads=own, labels=node_names(order)
+    )
     return page.assemble(root, drawing.values, render(drawing.source, "svg").decode())
 
 

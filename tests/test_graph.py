@@ -299,3 +299,15 @@ def test_jupyter_drawing_says_what_to_install_without_any_renderer(no_renderer: 
     """With no renderer at all, the display is the one-line hint, not a traceback."""
     bundle = draw_graph(tiny())._repr_mimebundle_()
     assert "pip install '.[render]'" in bundle["text/plain"]
+
+
+def test_labels_name_the_unlabelled_records_as_the_page_does() -> None:
+    """`labels` writes explain's names (`mul₁`) into unlabelled records; a label still wins."""
+    from autograd_lite.explain import node_names
+
+    y = tiny()
+    source = draw_graph(y, labels=node_names(ag.topological_order(y))).source
+    assert 'v2 [label="{ mul₁ | data -6 | grad 0 }"' in source
+    assert 'v3 [label="{ add₁ | data -4.5 | grad 0 }"' in source
+    assert '[label="{ y | data -0.9998' in source
+    assert "mul₁" not in draw_graph(y).source  # only on request
