@@ -298,5 +298,5 @@
     forward,
     select,
   };
-  step(steps);
+  step(0); // open at the start: the root's own gradient, the rest to come with Next or Play
 })();
