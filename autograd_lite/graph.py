@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from autograd_lite import page
-from autograd_lite.explain import node_names, reverse_pass
 from autograd_lite.value import Value, edges, operands, topological_order
 
 if TYPE_CHECKING:
@@ -450,12 +449,11 @@ def html_page(
     """
     if not isinstance(root, Value):
         raise TypeError(f"html_page needs a Value, got {type(root).__name__}")
-    order = topological_order(root)
-    own, _ = reverse_pass(order)
+    seen = page.walk(root)
     drawing = draw_graph(
-        root, rankdir, max_nodes, show_local=show_local, grads=own, labels=node_names(order)
+        root, rankdir, max_nodes, show_local=show_local, grads=seen.grads, labels=seen.shown
     )
-    return page.assemble(root, drawing.values, render(drawing.source, "svg").decode())
+    return page.assemble(root, drawing.values, render(drawing.source, "svg").decode(), seen)
 
 
 def html_or_none(root: Value) -> str | None:

@@ -18,7 +18,7 @@ import json
 import math
 import re
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 from autograd_lite.explain import Update, explainer, node_names, reverse_pass
 from autograd_lite.value import Value, edges, operands, topological_order
@@ -29,12 +29,26 @@ _NODE = re.compile(r'<g id="[^"]*" class="node">\s*<title>(v\d+)(_op)?</title>')
 _EDGE = re.compile(r'<g id="[^"]*" class="edge">\s*<title>(\w+)&#45;&gt;(\w+)</title>')
 
 
-def assemble(root: Value, drawn: list[Value], svg: str) -> str:
-    """The page of `root`'s graph: `drawn` are the Values in the SVG, `v0`, `v1`, ... in order."""
+class Walk(NamedTuple):
+    """What the page shows of `root`'s graph beyond the picture, from one walk over it."""
+
+    order: list[Value]  # topological order, parents first
+    grads: dict[Value, float]  # from the page's own reverse pass: no `.grad` is touched
+    passes: list[list[Update]]  # that pass's updates, node by node
+    shown: dict[Value, str]  # each Value's name in the text: its label, else `mul₁`, ...
+
+
+def walk(root: Value) -> Walk:
+    """The order, the page's own reverse pass and the names, for the picture and the page."""
     order = topological_order(root)
     grads, passes = reverse_pass(order)
+    return Walk(order, grads, passes, node_names(order))
+
+
+def assemble(root: Value, drawn: list[Value], svg: str, seen: Walk) -> str:
+    """The page of `root`'s graph: `drawn` are the Values in the SVG, `v0`, `v1`, ... in order."""
+    grads, passes, shown = seen.grads, seen.passes, seen.shown
     names = {node: f"v{i}" for i, node in enumerate(drawn)}
-    shown = node_names(order)
     derivation = explainer(root, _EXPLAIN_PATHS)
     data = {
         "root": names[root],

@@ -365,12 +365,38 @@ def _div(x: float, y: float) -> float:
 # ---------------------------------------------------------------- exponentials and logarithms
 
 
-def _exp(x: float) -> float:
-    """e ** x; inf past about x = 709.78."""
-    try:
-        return math.exp(x)
-    except OverflowError:
-        return inf
+def _beyond_range_inf(fn: Callable[[float], float], doc: str) -> Callable[[float], float]:
+    """`fn` from `math`, giving +inf where the result is beyond the float range (math raises)."""
+
+    def forward(x: float) -> float:
+        try:
+            return fn(x)
+        except OverflowError:
+            return inf
+
+    forward.__doc__ = doc
+    return forward
+
+
+def _nan_at_infinity(fn: Callable[[float], float], doc: str) -> Callable[[float], float]:
+    """`fn` from `math`, giving nan at ±inf, where it has no limit (math says "domain error")."""
+
+    def forward(x: float) -> float:
+        try:
+            return fn(x)
+        except ValueError:
+            return nan
+
+    forward.__doc__ = doc
+    return forward
+
+
+_exp = _beyond_range_inf(math.exp, "e ** x; inf past about x = 709.78.")
+_expm1 = _beyond_range_inf(math.expm1, "e ** x - 1, accurate near 0; inf past about x = 709.78.")
+_cosh = _beyond_range_inf(math.cosh, "Hyperbolic cosine; inf past about |x| = 710.")
+_sin = _nan_at_infinity(math.sin, "Sine; nan at ±inf.")
+_cos = _nan_at_infinity(math.cos, "Cosine; nan at ±inf.")
+_tan = _nan_at_infinity(math.tan, "Tangent; nan at ±inf.")
 
 
 def _exp2(x: float) -> float:
@@ -380,14 +406,6 @@ def _exp2(x: float) -> float:
     except OverflowError:
         return inf
     return result
-
-
-def _expm1(x: float) -> float:
-    """e ** x - 1, accurate near 0; inf past about x = 709.78."""
-    try:
-        return math.expm1(x)
-    except OverflowError:
-        return inf
 
 
 def _log(x: float) -> float:
@@ -447,30 +465,6 @@ def _logaddexp(x: float, y: float) -> float:
 # ---------------------------------------------------------------- trigonometric and hyperbolic
 
 
-def _sin(x: float) -> float:
-    """Sine; nan at ±inf."""
-    try:
-        return math.sin(x)
-    except ValueError:  # math says "math domain error" for ±inf
-        return nan
-
-
-def _cos(x: float) -> float:
-    """Cosine; nan at ±inf."""
-    try:
-        return math.cos(x)
-    except ValueError:
-        return nan
-
-
-def _tan(x: float) -> float:
-    """Tangent; nan at ±inf."""
-    try:
-        return math.tan(x)
-    except ValueError:
-        return nan
-
-
 def _asin(x: float) -> float:
     """Inverse sine; ValueError outside [-1, 1]; the slope is +inf at ±1."""
     if x < -1 or x > 1:
@@ -515,14 +509,6 @@ def _sinh(x: float) -> float:
         return math.sinh(x)
     except OverflowError:
         return math.copysign(inf, x)
-
-
-def _cosh(x: float) -> float:
-    """Hyperbolic cosine; inf past about |x| = 710."""
-    try:
-        return math.cosh(x)
-    except OverflowError:
-        return inf
 
 
 def _asinh(x: float) -> float:

@@ -182,16 +182,6 @@ def _builder(rule: Rule) -> Builder:
     return _unary_method(rule) if rule.arity == 1 else _binary_method(rule)
 
 
-def _unary(rule: Rule, a: Value) -> Value:
-    """`rule(a)` for the Value `a`."""
-    return _builder(rule)(a)
-
-
-def _binary(rule: Rule, a: Any, b: Any) -> Value:
-    """`rule(a, b)`, one side a Value; NotImplemented for a non-number."""
-    return _builder(rule)(a, b)
-
-
 class Value:
     """A real number that remembers how it was computed, so gradients can flow back to it.
 
@@ -495,9 +485,9 @@ def topological_order(root: Value, within: Collection[Value] | None = None) -> l
 def apply(rule: Rule, args: Sequence[Any]) -> Value:
     """`rule(*args)` with at least one Value among `args`, recorded as one node."""
     if rule.arity == 1:
-        return _unary(rule, args[0])
+        return _builder(rule)(args[0])
     if rule.arity == 2:
-        node = _binary(rule, args[0], args[1])
+        node = _builder(rule)(*args)
         if node is NotImplemented:
             junk = next(arg for arg in args if not isinstance(arg, Value) and not is_number(arg))
             raise TypeError(f"{rule.name} needs numbers or Values, got {type(junk).__name__}")
