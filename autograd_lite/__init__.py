@@ -15,9 +15,9 @@ from autograd_lite.gradcheck import GradcheckError, gradcheck
 from autograd_lite.graph import RendererError, draw_graph, save_graph
 from autograd_lite.graph import html_or_none as _html_or_none
 from autograd_lite.graph import svg_or_none as _svg_or_none
+from autograd_lite.rule import Rule, primitive
+from autograd_lite.rules import abs_rule as abs
 from autograd_lite.rules import (
-    Rule,
-    abs,
     acos,
     acosh,
     asin,
@@ -45,7 +45,6 @@ from autograd_lite.rules import (
     logaddexp,
     maximum,
     minimum,
-    primitive,
     relu,
     sigmoid,
     sign,

@@ -69,7 +69,7 @@ from typing import Any, NamedTuple
 from autograd_lite import rules
 from autograd_lite import value as engine
 from autograd_lite.functional import gradients
-from autograd_lite.rules import Rule, as_float
+from autograd_lite.rule import Rule, as_float
 from autograd_lite.value import Value, interior_order, operands, recording
 
 Result = tuple[float, tuple[float, ...]]
@@ -1028,7 +1028,7 @@ def _fast_rules(np: Any) -> dict[Rule, tuple[Callable[..., Any], tuple[Callable[
         rules.mul: (np.multiply, rules.mul.partials),
         rules.div: (np.divide, rules.div.partials),
         rules.neg: (np.negative, rules.neg.partials),
-        rules.pow: (
+        rules.pow_rule: (
             np.power,
             (pow_d_base, pow_d_exponent),
         ),
@@ -1041,7 +1041,7 @@ def _fast_rules(np: Any) -> dict[Rule, tuple[Callable[..., Any], tuple[Callable[
             lambda x: where(x <= 0, 0.0, x),
             (lambda x, out: where(x <= 0, 0.0, 1.0),),
         ),
-        rules.abs: (
+        rules.abs_rule: (
             np.fabs,
             (lambda x, out: where(x > 0, 1.0, where(x < 0, -1.0, where(x == 0, 0.0, math.nan))),),
         ),

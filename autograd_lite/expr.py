@@ -31,7 +31,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TypeAlias
 
 from autograd_lite import rules
-from autograd_lite.rules import Rule
+from autograd_lite.rule import Rule
 from autograd_lite.value import Operand, Value
 
 MAX_LENGTH = 10_000
@@ -44,7 +44,7 @@ BINARY: dict[type[ast.operator], Rule] = {
     ast.Sub: rules.sub,
     ast.Mult: rules.mul,
     ast.Div: rules.div,
-    ast.Pow: rules.pow,
+    ast.Pow: rules.pow_rule,
 }
 
 # One step of the postfix program: ("number", float), ("input", index), ("load", name),

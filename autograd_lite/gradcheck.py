@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd_lite.functional import grad, value_and_grad
-from autograd_lite.rules import as_float as _as_float
+from autograd_lite.rule import as_float as _as_float
 from autograd_lite.value import Operand, Value
 
 

@@ -1,19 +1,19 @@
 """The table of differentiation rules: every operation the engine knows, in one place.
 
-This module is the bottom of the engine. It knows numbers and nothing of graphs: each entry is
-a `Rule`, a float function and, per input, a function giving the local derivative of the output
-toward that input, `partial(*inputs, out)`. The partials are written with the table's own
-functions and Python's operators, so one entry serves two passes:
+Each entry is a `Rule` (see `autograd_lite.rule`): a float function and, per input, a function
+giving the local derivative of the output toward that input, `partial(*inputs, out)`. The
+partials are written with the table's own functions and Python's operators, so one entry
+serves two passes:
 
 - called with floats (in the forward pass), they give the float local derivatives that
   `Value.backward()` multiplies along the graph: the fast first-order path;
 - called with Values, they build the derivative as a graph of its own, which can be
   differentiated again: that is how second and higher derivatives work.
 
-Calling a rule on plain numbers returns a float. When an argument is not a number, the rule
-hands itself to that argument's `__apply_rule__(rule, args)`, as a NumPy ufunc defers to an
-operand's `__array_ufunc__` (NEP 13); `Value` answers by recording a node. So the table
-needs no import of the graph above it, and `primitive()` makes user rules the same way.
+Each operation's forward function, partials and entry sit together, grouped by kind under
+banners; `RULES` at the end lists them all. An entry is named after its operation, with
+`_rule` where that name is Python's own (`pow_rule`, `abs_rule`, `sum_rule`); an entry that
+a partial above it calls (`cos`, `cosh`, `sigmoid`) is annotated `: Rule`, for the type checker.
 
 The numeric policy, the same for every rule, forward and every derivative order
 ------------------------------------------------------------------------------
@@ -21,7 +21,7 @@ The numeric policy, the same for every rule, forward and every derivative order
    log2 of a non-positive number, sqrt of a negative, asin of 2, atanh(1), a negative base to a
    non-integer power, division by zero, 0 ** -1) raises ValueError or ZeroDivisionError naming
    the operation and the number. Nothing silently becomes complex, and no pole silently
-   becomes inf in a forward value: API.md promises these errors.
+   becomes inf in a forward value.
 2. Beyond the float range, IEEE 754, as PyTorch does: a result too large is ±inf (exp(710),
    1e200 ** 2, sinh(1000), 2 ** 1e4), never an OverflowError, so `x * x` and `x ** 2` agree.
    Infinite inputs are limits (exp(-inf) = 0, atan(inf) = pi/2, log(inf) = inf); where there
@@ -54,39 +54,13 @@ the inputs that are 0 at a kink or a jump).
 
 from __future__ import annotations
 
-import builtins
-import contextvars
-import inspect
-import keyword
 import math
-import numbers
 import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, Protocol, TypeVar, overload
+from typing import Any
 
-
-class Traced(Protocol):
-    """What a rule defers to when an argument is not a number: a Value, to this module."""
-
-    def __apply_rule__(self, rule: Rule, args: Sequence[Any]) -> Any: ...
-
-
-TracedT = TypeVar("TracedT", bound=Traced)
-
-differentiating: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "differentiating", default=False
-)
-"""True while a user's partial runs on Values: `float(value)` there would silently cut the
-derivative graph (`math.cos(x)` works through `__float__`), so Values refuse it then."""
-
-Partial = Callable[..., Any]
-"""`partial(*inputs, out)`: a local derivative, a float for floats and a Value for Values."""
-
-Kinks = Callable[..., Sequence[Any]]
-"""`kinks(*inputs)`: quantities that are 0 where the rule is not smooth (relu: `(x,)`)."""
-
-DOMAINS = ("real", "positive", "nonzero", "> -1", ">= 1", "[-1, 1]", "(-1, 1)")
-"""The domains an input can have: all reals, x > 0, x != 0, x > -1, x >= 1, |x| <= 1, |x| < 1."""
+from autograd_lite.rule import RULES as RULES
+from autograd_lite.rule import Rule, is_number
 
 nan = math.nan
 inf = math.inf
@@ -97,31 +71,7 @@ _INV_SQRT2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
-def as_float(data: object, what: str = "Value") -> float:
-    """`data` as a float; TypeError naming its type when it is not a real number, and
-    OverflowError naming it (and `what` it was given to) when it is an integer beyond the
-    float range."""
-    if type(data) is float:
-        return data
-    if isinstance(data, numbers.Real):
-        try:
-            return float(data)
-        except OverflowError:
-            digits = str(builtins.abs(int(data)))  # type: ignore[call-overload]
-            shown = digits if len(digits) <= 20 else f"{digits[:6]}...{digits[-4:]}"
-            sign = "-" if data < 0 else ""
-            raise OverflowError(
-                f"{what}: the integer {sign}{shown} ({len(digits)} digits) is too large for a "
-                "float, whose largest value is about 1.8e308"
-            ) from None
-    raise TypeError(
-        f"Value needs a real number (int, float or numpy scalar), got {type(data).__name__}"
-    )
-
-
-def is_number(x: object) -> bool:
-    """Whether `x` is a plain real number (not a Value), the kind a rule computes on directly."""
-    return type(x) is float or isinstance(x, numbers.Real)
+# ---------------------------------------------------------------- helpers of the forward functions
 
 
 def _data(x: Any) -> float:
@@ -135,109 +85,38 @@ def _data(x: Any) -> float:
     return float(x) if is_number(x) else float(x.data)
 
 
-class Constant:
-    """A local derivative that is the same number everywhere (d(x + y)/dx = 1), as a partial.
-
-    Callable like any partial; the graph's builders read `.value` instead of calling it.
-    """
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: float) -> None:
-        self.value = value
-
-    def __call__(self, *inputs_and_out: Any) -> float:
-        return self.value
-
-    def __repr__(self) -> str:
-        return f"Constant({self.value!r})"
-
-
-class Rule:
-    """A differentiable operation: `forward(*floats) -> float` and its local derivatives.
-
-    `partials` holds one function per input, `partials[i](*inputs, out)` = d out / d input i;
-    a plain number there is a constant local derivative (kept as a `Constant`). A rule with
-    `arity=None` takes any number of inputs (`sum`, `dot`) as one list: `forward(inputs)`, and
-    its single partial function, `partials[0](inputs, out)`, returns the local derivatives
-    toward all of them at once (a list of 34 numbers is not unpacked into 34 arguments).
-
-    `defaults` are values for trailing inputs a call may leave out (leaky_relu's slope).
-    `domain` names each input's domain (one of `DOMAINS`; "real" when None) and `kinks`
-    gives quantities that are 0 where the rule is not smooth: what `autograd_lite.testing`
-    needs to draw inputs where finite differences are meaningful.
-    """
-
-    def __init__(
-        self,
-        name: str,
-        forward: Callable[..., float],
-        partials: Sequence[Partial | float],
-        arity: int | None = -1,
-        *,
-        doc: str | None = None,
-        defaults: Sequence[float] = (),
-        domain: Sequence[str] | None = None,
-        kinks: Kinks | None = None,
-    ) -> None:
-        self.name = name
-        self.forward = forward
-        self.partials: tuple[Partial, ...] = tuple(
-            d if callable(d) else Constant(as_float(d)) for d in partials
-        )
-        self.arity = len(self.partials) if arity == -1 else arity
-        self.defaults = tuple(defaults)
-        n = self.arity if self.arity is not None else 0
-        self.domain = tuple(domain) if domain is not None else ("real",) * n
-        if not set(self.domain) <= set(DOMAINS) or len(self.domain) != n:
-            raise ValueError(f"rule {name!r}: domain {self.domain!r} must give one of {DOMAINS}")
-        self.kinks = kinks
-        self.__doc__ = doc or forward.__doc__
-
-    def __repr__(self) -> str:
-        return f"<rule {self.name}>"
-
-    @overload
-    def __call__(self, *args: float) -> float: ...  # type: ignore[overload-overlap]
-    @overload
-    def __call__(self, *args: TracedT | float) -> TracedT: ...
-    def __call__(self, *args: Any) -> Any:
-        """Numbers in, float out; with any Value among `args`, a Value recording them."""
-        if self.arity is not None and len(args) != self.arity:
-            args = self._with_defaults(args)
-        for arg in args:
-            if not is_number(arg):
-                apply = getattr(type(arg), "__apply_rule__", None)
-                if apply is None:
-                    raise TypeError(
-                        f"{self.name} needs numbers or Values, got {type(arg).__name__} {arg!r}"
-                    )
-                return apply(arg, self, args)
-        numbers = [as_float(arg, self.name) for arg in args]
-        return self.forward(numbers) if self.arity is None else self.forward(*numbers)
-
-    def _with_defaults(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
-        """`args` completed with the defaults of the inputs left out; TypeError for a bad count."""
-        assert self.arity is not None
-        fewest = self.arity - len(self.defaults)
-        if not fewest <= len(args) <= self.arity:
-            takes = f"{self.arity}" if fewest == self.arity else f"{fewest} to {self.arity}"
-            raise TypeError(f"{self.name} takes {takes} argument(s), got {len(args)}")
-        return args + self.defaults[len(args) - fewest :]
-
-    def local_derivatives(self, inputs: Sequence[Any], out: Any) -> Sequence[Any]:
-        """d out / d input for every input, from floats or Values (the Value pass uses this)."""
-        if self.arity is None:
-            return self.partials[0](inputs, out)  # type: ignore[no-any-return]
-        return [partial(*inputs, out) for partial in self.partials]
-
-
 def _outside(name: str, x: float, needs: str) -> ValueError:
     """The error for an input outside a function's domain, naming both."""
     return ValueError(f"{name}: {needs}, got {x!r}")
 
 
-# ---------------------------------------------------------------- powers, by IEEE for derivatives
+def _beyond_range_inf(fn: Callable[[float], float], doc: str) -> Callable[[float], float]:
+    """`fn` from `math`, giving +inf where the result is beyond the float range (math raises)."""
+
+    def forward(x: float) -> float:
+        try:
+            return fn(x)
+        except OverflowError:
+            return inf
+
+    forward.__doc__ = doc
+    return forward
+
+
+def _nan_at_infinity(fn: Callable[[float], float], doc: str) -> Callable[[float], float]:
+    """`fn` from `math`, giving nan at ±inf, where it has no limit (math says "domain error")."""
+
+    def forward(x: float) -> float:
+        try:
+            return fn(x)
+        except ValueError:
+            return nan
+
+    forward.__doc__ = doc
+    return forward
+
+
+# ---------------------------------------------------------------- powers by IEEE, for derivatives
 
 
 def _is_odd(y: float) -> bool:
@@ -254,20 +133,6 @@ def _ieee_pow(x: float, y: float) -> float:
         return -inf if _is_odd(y) and math.copysign(1.0, x) < 0 else inf
     if x < 0 and not y.is_integer() and y - y == 0:  # y - y == 0: y is finite
         return nan
-    try:
-        result: float = x**y
-    except OverflowError:
-        return -inf if x < 0 and _is_odd(y) else inf
-    return result
-
-
-def _pow(x: float, y: float) -> float:
-    """x ** y, never complex: a negative base needs an integer exponent, a zero base a
-    non-negative one. Too large for a float: ±inf."""
-    if x < 0 and not y.is_integer() and y - y == 0:
-        raise ValueError(f"pow: negative base {x!r} to the non-integer power {y!r} is not real")
-    if x == 0 and y < 0:
-        raise ZeroDivisionError(f"pow: zero base {x!r} to the negative power {y!r}")
     try:
         result: float = x**y
     except OverflowError:
@@ -354,6 +219,11 @@ _ieee_power = Rule("**", _ieee_pow, (_pow_d_base, _pow_d_exponent))
 
 # ---------------------------------------------------------------- arithmetic
 
+add = Rule("+", operator.add, (1.0, 1.0), doc="x + y.")
+sub = Rule("-", operator.sub, (1.0, -1.0), doc="x - y.")
+mul = Rule("*", operator.mul, (lambda x, y, out: y, lambda x, y, out: x), doc="x * y.")
+neg = Rule("neg", operator.neg, (-1.0,), doc="-x.")
+
 
 def _div(x: float, y: float) -> float:
     """x / y; ZeroDivisionError when y is 0."""
@@ -362,41 +232,35 @@ def _div(x: float, y: float) -> float:
     return x / y
 
 
+div = Rule(
+    "/", _div, (lambda x, y, out: 1.0 / y, lambda x, y, out: -out / y), domain=("real", "nonzero")
+)
+
+
+def _pow(x: float, y: float) -> float:
+    """x ** y, never complex: a negative base needs an integer exponent, a zero base a
+    non-negative one. Too large for a float: ±inf."""
+    if x < 0 and not y.is_integer() and y - y == 0:
+        raise ValueError(f"pow: negative base {x!r} to the non-integer power {y!r} is not real")
+    if x == 0 and y < 0:
+        raise ZeroDivisionError(f"pow: zero base {x!r} to the negative power {y!r}")
+    try:
+        result: float = x**y
+    except OverflowError:
+        return -inf if x < 0 and _is_odd(y) else inf
+    return result
+
+
+pow_rule = Rule("**", _pow, (_pow_d_base, _pow_d_exponent), domain=("positive", "real"))
+
+
 # ---------------------------------------------------------------- exponentials and logarithms
 
-
-def _beyond_range_inf(fn: Callable[[float], float], doc: str) -> Callable[[float], float]:
-    """`fn` from `math`, giving +inf where the result is beyond the float range (math raises)."""
-
-    def forward(x: float) -> float:
-        try:
-            return fn(x)
-        except OverflowError:
-            return inf
-
-    forward.__doc__ = doc
-    return forward
-
-
-def _nan_at_infinity(fn: Callable[[float], float], doc: str) -> Callable[[float], float]:
-    """`fn` from `math`, giving nan at ±inf, where it has no limit (math says "domain error")."""
-
-    def forward(x: float) -> float:
-        try:
-            return fn(x)
-        except ValueError:
-            return nan
-
-    forward.__doc__ = doc
-    return forward
-
-
 _exp = _beyond_range_inf(math.exp, "e ** x; inf past about x = 709.78.")
+exp = Rule("exp", _exp, (lambda x, out: out,))
+
 _expm1 = _beyond_range_inf(math.expm1, "e ** x - 1, accurate near 0; inf past about x = 709.78.")
-_cosh = _beyond_range_inf(math.cosh, "Hyperbolic cosine; inf past about |x| = 710.")
-_sin = _nan_at_infinity(math.sin, "Sine; nan at ±inf.")
-_cos = _nan_at_infinity(math.cos, "Cosine; nan at ±inf.")
-_tan = _nan_at_infinity(math.tan, "Tangent; nan at ±inf.")
+expm1 = Rule("expm1", _expm1, (lambda x, out: out + 1.0,))
 
 
 def _exp2(x: float) -> float:
@@ -408,11 +272,17 @@ def _exp2(x: float) -> float:
     return result
 
 
+exp2 = Rule("exp2", _exp2, (lambda x, out: out * _LN2,))
+
+
 def _log(x: float) -> float:
     """Natural logarithm; ValueError unless x > 0."""
     if x <= 0:
-        raise ValueError(f"log: the logarithm needs a positive number, got {x!r}")
+        raise _outside("log", x, "the logarithm needs a positive number")
     return math.log(x)
+
+
+log = Rule("log", _log, (lambda x, out: 1.0 / x,), domain=("positive",))
 
 
 def _log2(x: float) -> float:
@@ -422,11 +292,17 @@ def _log2(x: float) -> float:
     return math.log2(x)
 
 
+log2 = Rule("log2", _log2, (lambda x, out: 1.0 / (x * _LN2),), domain=("positive",))
+
+
 def _log10(x: float) -> float:
     """Base-10 logarithm; ValueError unless x > 0."""
     if x <= 0:
         raise _outside("log10", x, "the logarithm needs a positive number")
     return math.log10(x)
+
+
+log10 = Rule("log10", _log10, (lambda x, out: 1.0 / (x * _LN10),), domain=("positive",))
 
 
 def _log1p(x: float) -> float:
@@ -436,10 +312,13 @@ def _log1p(x: float) -> float:
     return math.log1p(x)
 
 
+log1p = Rule("log1p", _log1p, (lambda x, out: 1.0 / (1.0 + x),), domain=("> -1",))
+
+
 def _sqrt(x: float) -> float:
     """Square root; ValueError for a negative number. sqrt'(0) = +inf (a vertical tangent)."""
     if x < 0:
-        raise ValueError(f"sqrt: the square root needs a non-negative number, got {x!r}")
+        raise _outside("sqrt", x, "the square root needs a non-negative number")
     return math.sqrt(x)
 
 
@@ -449,9 +328,15 @@ def _sqrt_partial(x: Any, out: Any) -> Any:
     return 0.5 * _inv(out)
 
 
+sqrt = Rule("sqrt", _sqrt, (_sqrt_partial,), domain=("positive",))
+
+
 def _softplus(x: float) -> float:
     """log(1 + e**x), as max(x, 0) + log1p(e**-|x|): no overflow for any x; d/dx = sigmoid(x)."""
     return (0.0 if x <= 0 else x) + math.log1p(math.exp(-math.fabs(x)))
+
+
+softplus = Rule("softplus", _softplus, (lambda x, out: sigmoid(x),))
 
 
 def _logaddexp(x: float, y: float) -> float:
@@ -462,7 +347,29 @@ def _logaddexp(x: float, y: float) -> float:
     return top + math.log1p(math.exp(-math.fabs(x - y)))
 
 
-# ---------------------------------------------------------------- trigonometric and hyperbolic
+logaddexp = Rule(
+    "logaddexp", _logaddexp, (lambda x, y, out: sigmoid(x - y), lambda x, y, out: sigmoid(y - x))
+)
+
+
+def _erf(x: float) -> float:
+    """The error function, 2/sqrt(pi) times the integral of e**-t² from 0 to x."""
+    return math.erf(x)
+
+
+erf = Rule("erf", _erf, (lambda x, out: _TWO_OVER_SQRT_PI * exp(-(x * x)),))
+
+
+# ---------------------------------------------------------------- trigonometric
+
+_sin = _nan_at_infinity(math.sin, "Sine; nan at ±inf.")
+sin = Rule("sin", _sin, (lambda x, out: cos(x),))
+
+_cos = _nan_at_infinity(math.cos, "Cosine; nan at ±inf.")
+cos: Rule = Rule("cos", _cos, (lambda x, out: -sin(x),))
+
+_tan = _nan_at_infinity(math.tan, "Tangent; nan at ±inf.")
+tan = Rule("tan", _tan, (lambda x, out: 1.0 + out * out,), kinks=lambda x: (cos(x),))  # poles
 
 
 def _asin(x: float) -> float:
@@ -472,6 +379,9 @@ def _asin(x: float) -> float:
     return math.asin(x)
 
 
+asin = Rule("asin", _asin, (lambda x, out: _power(1.0 - x * x, -0.5),), domain=("[-1, 1]",))
+
+
 def _acos(x: float) -> float:
     """Inverse cosine; ValueError outside [-1, 1]; the slope is -inf at ±1."""
     if x < -1 or x > 1:
@@ -479,9 +389,15 @@ def _acos(x: float) -> float:
     return math.acos(x)
 
 
+acos = Rule("acos", _acos, (lambda x, out: -_power(1.0 - x * x, -0.5),), domain=("[-1, 1]",))
+
+
 def _atan(x: float) -> float:
     """Inverse tangent; ±pi/2 at ±inf."""
     return math.atan(x)
+
+
+atan = Rule("atan", _atan, (lambda x, out: 1.0 / (1.0 + x * x),))
 
 
 def _atan2(y: float, x: float) -> float:
@@ -503,36 +419,12 @@ def _atan2_d_x(y: Any, x: Any, out: Any) -> Any:
     return _over(_over(-y, r), r)
 
 
-def _sinh(x: float) -> float:
-    """Hyperbolic sine; ±inf past about |x| = 710."""
-    try:
-        return math.sinh(x)
-    except OverflowError:
-        return math.copysign(inf, x)
-
-
-def _asinh(x: float) -> float:
-    """Inverse hyperbolic sine."""
-    return math.asinh(x)
-
-
-def _acosh(x: float) -> float:
-    """Inverse hyperbolic cosine; ValueError below 1; the slope is +inf at 1."""
-    if x < 1:
-        raise _outside("acosh", x, "acosh needs a number >= 1")
-    return math.acosh(x)
-
-
-def _atanh(x: float) -> float:
-    """Inverse hyperbolic tangent; ValueError unless -1 < x < 1 (infinite at ±1, a pole)."""
-    if x <= -1 or x >= 1:
-        raise _outside("atanh", x, "atanh needs -1 < x < 1 (at ±1 it is infinite)")
-    return math.atanh(x)
-
-
-def _erf(x: float) -> float:
-    """The error function, 2/sqrt(pi) times the integral of e**-t² from 0 to x."""
-    return math.erf(x)
+atan2 = Rule(
+    "atan2",
+    _atan2,
+    (_atan2_d_y, _atan2_d_x),
+    kinks=lambda y, x: (y if x < 0 else 1.0, x, y),  # the cut along x < 0, the origin
+)
 
 
 def _hypot(x: float, y: float) -> float:
@@ -542,6 +434,65 @@ def _hypot(x: float, y: float) -> float:
         return math.hypot(x, y)
     except OverflowError:
         return inf
+
+
+hypot = Rule(
+    "hypot",
+    _hypot,
+    (lambda x, y, out: _over(x, out), lambda x, y, out: _over(y, out)),
+    kinks=lambda x, y: (x, y),  # the origin (kinks are where a quantity changes sign)
+)
+
+
+# ---------------------------------------------------------------- hyperbolic
+
+
+def _sinh(x: float) -> float:
+    """Hyperbolic sine; ±inf past about |x| = 710."""
+    try:
+        return math.sinh(x)
+    except OverflowError:
+        return math.copysign(inf, x)
+
+
+sinh = Rule("sinh", _sinh, (lambda x, out: cosh(x),))
+
+_cosh = _beyond_range_inf(math.cosh, "Hyperbolic cosine; inf past about |x| = 710.")
+cosh: Rule = Rule("cosh", _cosh, (lambda x, out: sinh(x),))
+tanh = Rule(
+    "tanh",
+    math.tanh,
+    (lambda x, out: 1.0 - out * out,),
+    doc="Hyperbolic tangent (finite for any x).",
+)
+
+
+def _asinh(x: float) -> float:
+    """Inverse hyperbolic sine."""
+    return math.asinh(x)
+
+
+asinh = Rule("asinh", _asinh, (lambda x, out: _power(x * x + 1.0, -0.5),))
+
+
+def _acosh(x: float) -> float:
+    """Inverse hyperbolic cosine; ValueError below 1; the slope is +inf at 1."""
+    if x < 1:
+        raise _outside("acosh", x, "acosh needs a number >= 1")
+    return math.acosh(x)
+
+
+acosh = Rule("acosh", _acosh, (lambda x, out: _power(x * x - 1.0, -0.5),), domain=(">= 1",))
+
+
+def _atanh(x: float) -> float:
+    """Inverse hyperbolic tangent; ValueError unless -1 < x < 1 (infinite at ±1, a pole)."""
+    if x <= -1 or x >= 1:
+        raise _outside("atanh", x, "atanh needs -1 < x < 1 (at ±1 it is infinite)")
+    return math.atanh(x)
+
+
+atanh = Rule("atanh", _atanh, (lambda x, out: _inv(1.0 - x * x),), domain=("(-1, 1)",))
 
 
 # ---------------------------------------------------------------- activations
@@ -555,6 +506,9 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
+sigmoid: Rule = Rule("sigmoid", _sigmoid, (lambda x, out: out * (1.0 - out),))
+
+
 def _relu(x: float) -> float:
     """max(x, 0); relu'(0) = 0; relu(nan) = nan with relu'(nan) = 1, as in PyTorch."""
     return 0.0 if x <= 0 else x
@@ -564,13 +518,7 @@ def _relu_partial(x: Any, out: Any) -> float:
     return 0.0 if x <= 0 else 1.0
 
 
-def _abs(x: float) -> float:
-    """|x|; abs'(0) = 0 and abs'(nan) = sign(nan) = nan."""
-    return math.fabs(x)
-
-
-def _abs_partial(x: Any, out: Any) -> Any:
-    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if _data(x) == 0 else nan  # == is identity
+relu = Rule("relu", _relu, (_relu_partial,), kinks=lambda x: (x,))
 
 
 def _silu(x: float) -> float:
@@ -583,6 +531,9 @@ def _silu_partial(x: Any, out: Any) -> Any:
     return s * (1.0 + x * (1.0 - s))
 
 
+silu = Rule("silu", _silu, (_silu_partial,))
+
+
 def _gelu(x: float) -> float:
     """x * Phi(x) with Phi the normal distribution function, the exact (erf) form; nan at -inf."""
     return 0.5 * x * (1.0 + math.erf(x * _INV_SQRT2))
@@ -592,10 +543,25 @@ def _gelu_partial(x: Any, out: Any) -> Any:
     return 0.5 * (1.0 + erf(x * _INV_SQRT2)) + x * _INV_SQRT_2PI * exp(-0.5 * x * x)
 
 
+gelu = Rule("gelu", _gelu, (_gelu_partial,))
+
+
 def _leaky_relu(x: float, slope: float) -> float:
     """x for x > 0, else slope * x (slope 0.01 by default); d/dx = slope at 0 and at nan, as
     PyTorch; the slope may be a Value too (d/dslope = x for x <= 0, else 0)."""
     return x if x > 0 else x * slope
+
+
+leaky_relu = Rule(
+    "leaky_relu",
+    _leaky_relu,
+    (
+        lambda x, slope, out: 1.0 if x > 0 else slope,
+        lambda x, slope, out: 0.0 if x > 0 else x,
+    ),
+    defaults=(0.01,),
+    kinks=lambda x, slope: (x,),
+)
 
 
 def _elu(x: float, alpha: float) -> float:
@@ -605,7 +571,31 @@ def _elu(x: float, alpha: float) -> float:
     return x if x > 0 else alpha * math.expm1(x)
 
 
+elu = Rule(
+    "elu",
+    _elu,
+    (
+        lambda x, alpha, out: alpha * exp(x) if x <= 0 else 1.0,
+        lambda x, alpha, out: expm1(x) if x <= 0 else 0.0,
+    ),
+    defaults=(1.0,),
+    kinks=lambda x, alpha: (x,),
+)
+
+
 # ---------------------------------------------------------------- piecewise
+
+
+def _abs(x: float) -> float:
+    """|x|; abs'(0) = 0 and abs'(nan) = sign(nan) = nan."""
+    return math.fabs(x)
+
+
+def _abs_partial(x: Any, out: Any) -> Any:
+    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if _data(x) == 0 else nan  # == is identity
+
+
+abs_rule = Rule("abs", _abs, (_abs_partial,), kinks=lambda x: (x,))
 
 
 def _maximum(x: float, y: float) -> float:
@@ -614,19 +604,26 @@ def _maximum(x: float, y: float) -> float:
     return x if x >= y else y if y > x else nan
 
 
-def _minimum(x: float, y: float) -> float:
-    """The smaller of x and y, nan if either is nan; at a tie each gets half the gradient."""
-    return x if x <= y else y if y < x else nan
-
-
 def _max_partial(x: Any, y: Any, out: Any) -> float:
     a, b = _data(x), _data(y)
     return 0.0 if a < b else 0.5 if a == b else 1.0
 
 
+maximum = Rule("maximum", _maximum, (_max_partial, lambda x, y, out: _max_partial(y, x, out)))
+
+
+def _minimum(x: float, y: float) -> float:
+    """The smaller of x and y, nan if either is nan; at a tie each gets half the gradient."""
+    return x if x <= y else y if y < x else nan
+
+
 def _min_partial(x: Any, y: Any, out: Any) -> float:
     a, b = _data(x), _data(y)
     return 0.0 if a > b else 0.5 if a == b else 1.0
+
+
+minimum = Rule("minimum", _minimum, (_min_partial, lambda x, y, out: _min_partial(y, x, out)))
+maximum.kinks = minimum.kinks = lambda x, y: () if x is y else (x - y,)  # max(x, x) is x
 
 
 def _clamp(x: float, lo: float, hi: float) -> float:
@@ -656,6 +653,15 @@ def _clamp_d_hi(x: Any, lo: Any, hi: Any, out: Any) -> float:
     return 1.0 if _data(x) > high or high < _data(lo) else 0.0
 
 
+clamp = Rule(
+    "clamp",
+    _clamp,
+    (_clamp_d_x, _clamp_d_lo, _clamp_d_hi),
+    defaults=(-inf, inf),
+    kinks=lambda x, lo, hi: tuple(a - b for a, b in ((x, lo), (x, hi), (lo, hi)) if a is not b),
+)
+
+
 def _where(condition: float, x: float, y: float) -> float:
     """x where the condition is true (non-zero), else y; nan for a nan condition, which is
     neither. The condition gets derivative 0 (a bool from `a < b`, or any number)."""
@@ -674,10 +680,25 @@ def _where_d_y(condition: Any, x: Any, y: Any, out: Any) -> float:
     return nan if c != c else 0.0 if c else 1.0
 
 
+def _zero(*inputs_and_out: Any) -> float:
+    return 0.0
+
+
+where = Rule(
+    "where",
+    _where,
+    (_zero, _where_d_x, _where_d_y),
+    kinks=lambda condition, x, y: () if x is y else (condition,),
+)
+
+
 def _sign(x: float) -> float:
     """1 for x > 0, -1 for x < 0, x itself for ±0 and nan (PyTorch says 0 at nan; NumPy and
     this table let the nan through). Derivative 0 everywhere, at the jump too."""
     return 1.0 if x > 0 else -1.0 if x < 0 else x
+
+
+sign = Rule("sign", _sign, (_zero,), kinks=lambda x: (x,))
 
 
 def _floor(x: float) -> float:
@@ -697,13 +718,13 @@ def _ceil(x: float) -> float:
     return r if r else math.copysign(0.0, x)
 
 
-def _zero(*inputs_and_out: Any) -> float:
-    return 0.0
-
-
 def _off_integers(x: Any) -> tuple[Any]:
     """x - round(x): 0 at the integers, where floor and ceil jump."""
     return (x - round(_data(x)),)
+
+
+floor = Rule("floor", _floor, (_zero,), kinks=_off_integers)
+ceil = Rule("ceil", _ceil, (_zero,), kinks=_off_integers)
 
 
 # ---------------------------------------------------------------- n-ary: one node, many inputs
@@ -711,17 +732,20 @@ def _off_integers(x: Any) -> tuple[Any]:
 
 def _sum(xs: Sequence[float]) -> float:
     """x0 + x1 + ... as one node."""
-    return builtins.sum(xs, 0.0)  # 0.0, not the int 0, for no terms
+    return sum(xs, 0.0)  # 0.0, not the int 0, for no terms
 
 
 def _sum_partials(xs: Sequence[Any], out: Any) -> tuple[float, ...]:
     return (1.0,) * len(xs)
 
 
+sum_rule = Rule("sum", _sum, (_sum_partials,), arity=None)
+
+
 def _dot(ws_then_xs: Sequence[float]) -> float:
     """w0*x0 + w1*x1 + ... as one node; the inputs are all the w's, then all the x's."""
     xs = ws_then_xs[len(ws_then_xs) >> 1 :]
-    total: float = builtins.sum(map(operator.mul, ws_then_xs, xs), 0.0)  # map stops at the x's
+    total: float = sum(map(operator.mul, ws_then_xs, xs), 0.0)  # map stops at the x's
     return total
 
 
@@ -730,151 +754,25 @@ def _dot_partials(ws_then_xs: Sequence[Any], out: Any) -> Sequence[Any]:
     return [*ws_then_xs[half:], *ws_then_xs[:half]]  # d/dw_i = x_i and d/dx_i = w_i
 
 
-# ---------------------------------------------------------------- the table
-# One entry per operation: name, float function, one partial per input (written with the
-# table's own functions, so they work on Values too), then the domain and kinks for testing.
-
-# arithmetic
-add = Rule("+", operator.add, (1.0, 1.0), doc="x + y.")
-sub = Rule("-", operator.sub, (1.0, -1.0), doc="x - y.")
-mul = Rule("*", operator.mul, (lambda x, y, out: y, lambda x, y, out: x), doc="x * y.")
-div = Rule(
-    "/", _div, (lambda x, y, out: 1.0 / y, lambda x, y, out: -out / y), domain=("real", "nonzero")
-)
-pow = Rule("**", _pow, (_pow_d_base, _pow_d_exponent), domain=("positive", "real"))
-neg = Rule("neg", operator.neg, (-1.0,), doc="-x.")
-
-# exponentials and logarithms
-exp = Rule("exp", _exp, (lambda x, out: out,))
-log = Rule("log", _log, (lambda x, out: 1.0 / x,), domain=("positive",))
-sqrt = Rule("sqrt", _sqrt, (_sqrt_partial,), domain=("positive",))
-
-# activations (the original ones)
-tanh = Rule("tanh", math.tanh, (lambda x, out: 1.0 - out * out,))
-tanh.__doc__ = "Hyperbolic tangent (finite for any x)."
-sigmoid = Rule("sigmoid", _sigmoid, (lambda x, out: out * (1.0 - out),))
-relu = Rule("relu", _relu, (_relu_partial,), kinks=lambda x: (x,))
-abs = Rule("abs", _abs, (_abs_partial,), kinks=lambda x: (x,))
-
-
-def _sin_partial(x: Any, out: Any) -> Any:
-    return cos(x)
-
-
-def _cos_partial(x: Any, out: Any) -> Any:
-    return -sin(x)
-
-
-def _sinh_partial(x: Any, out: Any) -> Any:
-    return cosh(x)
-
-
-def _cosh_partial(x: Any, out: Any) -> Any:
-    return sinh(x)
-
-
-sin = Rule("sin", _sin, (_sin_partial,))
-cos = Rule("cos", _cos, (_cos_partial,))
-
-# trigonometric and hyperbolic
-tan = Rule("tan", _tan, (lambda x, out: 1.0 + out * out,), kinks=lambda x: (cos(x),))  # poles
-asin = Rule("asin", _asin, (lambda x, out: _power(1.0 - x * x, -0.5),), domain=("[-1, 1]",))
-acos = Rule("acos", _acos, (lambda x, out: -_power(1.0 - x * x, -0.5),), domain=("[-1, 1]",))
-atan = Rule("atan", _atan, (lambda x, out: 1.0 / (1.0 + x * x),))
-atan2 = Rule(
-    "atan2",
-    _atan2,
-    (_atan2_d_y, _atan2_d_x),
-    kinks=lambda y, x: (y if x < 0 else 1.0, x, y),  # the cut along x < 0, the origin
-)
-sinh = Rule("sinh", _sinh, (_sinh_partial,))
-cosh = Rule("cosh", _cosh, (_cosh_partial,))
-asinh = Rule("asinh", _asinh, (lambda x, out: _power(x * x + 1.0, -0.5),))
-acosh = Rule("acosh", _acosh, (lambda x, out: _power(x * x - 1.0, -0.5),), domain=(">= 1",))
-atanh = Rule("atanh", _atanh, (lambda x, out: _inv(1.0 - x * x),), domain=("(-1, 1)",))
-
-# more exponentials and logarithms
-log1p = Rule("log1p", _log1p, (lambda x, out: 1.0 / (1.0 + x),), domain=("> -1",))
-expm1 = Rule("expm1", _expm1, (lambda x, out: out + 1.0,))
-log2 = Rule("log2", _log2, (lambda x, out: 1.0 / (x * _LN2),), domain=("positive",))
-log10 = Rule("log10", _log10, (lambda x, out: 1.0 / (x * _LN10),), domain=("positive",))
-exp2 = Rule("exp2", _exp2, (lambda x, out: out * _LN2,))
-erf = Rule("erf", _erf, (lambda x, out: _TWO_OVER_SQRT_PI * exp(-(x * x)),))
-softplus = Rule("softplus", _softplus, (lambda x, out: sigmoid(x),))
-logaddexp = Rule(
-    "logaddexp", _logaddexp, (lambda x, y, out: sigmoid(x - y), lambda x, y, out: sigmoid(y - x))
-)
-hypot = Rule(
-    "hypot",
-    _hypot,
-    (lambda x, y, out: _over(x, out), lambda x, y, out: _over(y, out)),
-    kinks=lambda x, y: (x, y),  # the origin (kinks are where a quantity changes sign)
-)
-
-# more activations
-silu = Rule("silu", _silu, (_silu_partial,))
-gelu = Rule("gelu", _gelu, (_gelu_partial,))
-leaky_relu = Rule(
-    "leaky_relu",
-    _leaky_relu,
-    (
-        lambda x, slope, out: 1.0 if x > 0 else slope,
-        lambda x, slope, out: 0.0 if x > 0 else x,
-    ),
-    defaults=(0.01,),
-    kinks=lambda x, slope: (x,),
-)
-elu = Rule(
-    "elu",
-    _elu,
-    (
-        lambda x, alpha, out: alpha * exp(x) if x <= 0 else 1.0,
-        lambda x, alpha, out: expm1(x) if x <= 0 else 0.0,
-    ),
-    defaults=(1.0,),
-    kinks=lambda x, alpha: (x,),
-)
-
-# piecewise
-maximum = Rule("maximum", _maximum, (_max_partial, lambda x, y, out: _max_partial(y, x, out)))
-minimum = Rule("minimum", _minimum, (_min_partial, lambda x, y, out: _min_partial(y, x, out)))
-maximum.kinks = minimum.kinks = lambda x, y: () if x is y else (x - y,)  # max(x, x) is x
-clamp = Rule(
-    "clamp",
-    _clamp,
-    (_clamp_d_x, _clamp_d_lo, _clamp_d_hi),
-    defaults=(-inf, inf),
-    kinks=lambda x, lo, hi: tuple(a - b for a, b in ((x, lo), (x, hi), (lo, hi)) if a is not b),
-)
-where = Rule(
-    "where",
-    _where,
-    (_zero, _where_d_x, _where_d_y),
-    kinks=lambda condition, x, y: () if x is y else (condition,),
-)
-sign = Rule("sign", _sign, (_zero,), kinks=lambda x: (x,))
-floor = Rule("floor", _floor, (_zero,), kinks=_off_integers)
-ceil = Rule("ceil", _ceil, (_zero,), kinks=_off_integers)
-
-# n-ary
-sum_rule = Rule("sum", _sum, (_sum_partials,), arity=None)
 dot_rule = Rule("dot", _dot, (_dot_partials,), arity=None)
 
-OPERATORS: frozenset[Rule] = frozenset({add, sub, mul, div, pow, neg})
+
+# ---------------------------------------------------------------- the table
+
+OPERATORS: frozenset[Rule] = frozenset({add, sub, mul, div, pow_rule, neg})
 """The rules written as operators (`+ - * / **`, unary `-`) rather than called by name."""
 
-RULES: dict[str, Rule] = {
-    rule.name: rule
+RULES.update(
+    (rule.name, rule)
     for rule in (
-        *(add, sub, mul, div, neg, pow),
-        *(exp, log, sqrt, tanh, sigmoid, relu, abs, sin, cos),
+        *(add, sub, mul, div, neg, pow_rule),
+        *(exp, log, sqrt, tanh, sigmoid, relu, abs_rule, sin, cos),
         *(tan, sinh, cosh, asin, acos, atan, atan2, asinh, acosh, atanh),
         *(log1p, expm1, log2, log10, exp2, erf, softplus, silu, gelu, leaky_relu, elu),
         *(maximum, minimum, clamp, where, sign, floor, ceil, hypot, logaddexp),
         *(sum_rule, dot_rule),
     )
-}
-"""Every operation by name: the built-ins, then the user rules `primitive(register=True)` adds."""
+)
 
 BUILTINS: frozenset[str] = frozenset(RULES)
 """The names of the built-in rules, which a user rule cannot take."""
@@ -899,7 +797,7 @@ class _Functions(Mapping[str, Rule]):
         return iter([name for name, rule in RULES.items() if is_function(rule)])
 
     def __len__(self) -> int:
-        return builtins.sum(1 for rule in RULES.values() if is_function(rule))
+        return sum(1 for rule in RULES.values() if is_function(rule))
 
     def __repr__(self) -> str:
         return f"FUNCTIONS({', '.join(self)})"
@@ -907,119 +805,3 @@ class _Functions(Mapping[str, Rule]):
 
 FUNCTIONS: Mapping[str, Rule] = _Functions()
 """The functions of the table by name (exp, ..., logaddexp, and registered user rules)."""
-
-
-# ---------------------------------------------------------------- user rules
-
-
-class _CheckedForward:
-    """A user's forward function, held to returning a real number."""
-
-    def __init__(self, name: str, fn: Callable[..., float]) -> None:
-        self.name, self.fn = name, fn
-        self.__doc__ = fn.__doc__
-
-    def __call__(self, *xs: float) -> float:
-        try:
-            out = self.fn(*xs)
-        except (ArithmeticError, ValueError) as error:  # name the operation and the point
-            shown = ", ".join(map(repr, xs))
-            raise type(error)(f"primitive {self.name!r} at {shown}: {error}") from None
-        if type(out) is float:
-            return out
-        try:
-            return as_float(out, f"primitive {self.name!r}")
-        except TypeError:
-            raise TypeError(
-                f"primitive {self.name!r} returned {type(out).__name__} {out!r}, not a real number"
-            ) from None
-
-
-class _UserPartial:
-    """A user's `d(*xs)` for input `i`, as a rule's `partial(*xs, out)`, its result checked."""
-
-    def __init__(self, name: str, i: int, d: Callable[..., Any]) -> None:
-        self.name, self.i, self.d = name, i, d
-
-    def __call__(self, *xs_and_out: Any) -> Any:
-        xs = xs_and_out[:-1]
-        on_numbers = all(is_number(x) for x in xs)
-        token = differentiating.set(not on_numbers)
-        try:
-            partial = self.d(*xs)
-        except TypeError as error:
-            if on_numbers:
-                raise
-            raise TypeError(
-                f"primitive {self.name!r}: the derivative for argument {self.i} works on floats "
-                f"only ({error}), so it cannot be differentiated again; write it with "
-                "autograd_lite's functions (exp, log, sigmoid, ...) to get higher orders"
-            ) from None
-        finally:
-            differentiating.reset(token)
-        if not is_number(partial):
-            if not hasattr(type(partial), "__apply_rule__"):
-                raise TypeError(
-                    f"primitive {self.name!r}: the derivative for argument {self.i} returned "
-                    f"{type(partial).__name__} {partial!r}, not a number"
-                )
-            if not on_numbers:
-                return partial  # a Value: the derivative as a graph, for higher orders
-        return float(partial)
-
-
-def _check_arity(name: str, fn: Callable[..., float], n: int) -> None:
-    """TypeError when `fn` cannot take the `n` arguments its `n` partials say it has."""
-    try:
-        signature = inspect.signature(fn)
-    except (TypeError, ValueError):  # some built-ins have none: nothing to check
-        return
-    try:
-        signature.bind(*range(n))
-    except TypeError:
-        raise TypeError(
-            f"primitive {name!r}: fn{signature} does not take {n} argument(s), "
-            f"but grads gives {n} partial derivative(s), one per argument"
-        ) from None
-
-
-def primitive(
-    name: str,
-    fn: Callable[..., float],
-    grads: Sequence[Callable[..., Any]],
-    *,
-    register: bool = False,
-    domain: Sequence[str] | None = None,
-    kinks: Kinks | None = None,
-) -> Rule:
-    """A new differentiable operation from a float function and one partial per argument.
-
-    `fn(*xs)` computes the value from floats; `grads[i](*xs)` is d fn / d xs[i], written with
-    autograd_lite's functions so that it also accepts Values (which gives higher derivatives).
-    The result is called like the built-ins: numbers in, float out; any Value in, Value out.
-
-    With `register=True` the rule joins the table, `RULES`, under its name (an identifier no
-    built-in has; registering the name again replaces the earlier user rule): the formula
-    language, `autograd_lite.testing.expressions()` and everything else that reads the table
-    then know it. `domain` and `kinks` are as for `Rule`, for the strategies.
-
-    >>> softplus = primitive("softplus", lambda x: math.log1p(math.exp(x)), grads=(sigmoid,))
-    """
-    if not isinstance(name, str) or not name:
-        raise TypeError(f"primitive needs a non-empty name, got {name!r}")
-    if not callable(fn):
-        raise TypeError(f"primitive {name!r} needs a callable fn, got {type(fn).__name__}")
-    grads = tuple(grads)
-    if not grads or not all(callable(d) for d in grads):
-        raise TypeError(f"primitive {name!r} needs one callable partial derivative per argument")
-    _check_arity(name, fn, len(grads))
-    partials = [_UserPartial(name, i, d) for i, d in enumerate(grads)]
-    rule = Rule(name, _CheckedForward(name, fn), partials, domain=domain, kinks=kinks)
-    if register:
-        if not name.isidentifier() or keyword.iskeyword(name) or name in BUILTINS:
-            raise ValueError(
-                f"primitive {name!r} cannot be registered: the name must be an identifier that "
-                "no built-in rule has"
-            )
-        RULES[name] = rule
-    return rule

@@ -27,7 +27,7 @@ except ImportError as error:  # pragma: no cover - exercised by a test that hide
 from autograd_lite import rules
 from autograd_lite.functional import gradients
 from autograd_lite.gradcheck import GradcheckError, gradcheck
-from autograd_lite.rules import RULES, Rule
+from autograd_lite.rule import RULES, Rule
 from autograd_lite.value import Operand, Value
 
 __all__ = ["Expression", "assert_gradients_close", "expressions"]
@@ -35,10 +35,10 @@ __all__ = ["Expression", "assert_gradients_close", "expressions"]
 # ---------------------------------------------------------------- how each operation is drawn
 
 _GUARDS: dict[str, Callable[[Callable[..., Any], Any], Any]] = {
-    "positive": lambda at, a: at(rules.add, 1, at(rules.pow, a, 2)),
-    "nonzero": lambda at, a: at(rules.add, 1, at(rules.pow, a, 2)),
-    "> -1": lambda at, a: at(rules.add, 1, at(rules.pow, a, 2)),
-    ">= 1": lambda at, a: at(rules.add, 2, at(rules.pow, a, 2)),
+    "positive": lambda at, a: at(rules.add, 1, at(rules.pow_rule, a, 2)),
+    "nonzero": lambda at, a: at(rules.add, 1, at(rules.pow_rule, a, 2)),
+    "> -1": lambda at, a: at(rules.add, 1, at(rules.pow_rule, a, 2)),
+    ">= 1": lambda at, a: at(rules.add, 2, at(rules.pow_rule, a, 2)),
     "[-1, 1]": lambda at, a: at(rules.div, at(rules.tanh, a), 2),
     "(-1, 1)": lambda at, a: at(rules.div, at(rules.tanh, a), 2),
 }
@@ -80,7 +80,7 @@ _INFIX: dict[Rule, tuple[str, int]] = {
     rules.sub: ("-", 1),
     rules.mul: ("*", 2),
     rules.div: ("/", 2),
-    rules.pow: ("**", 4),
+    rules.pow_rule: ("**", 4),
 }
 _NEGATION = 3
 
@@ -96,7 +96,7 @@ def _format(rule: Rule, *args: _Text | int) -> _Text:
     if rule in _INFIX:
         symbol, precedence = _INFIX[rule]
         left, right = pieces
-        if rule is rules.pow:  # right-associative: a ** b ** c is a ** (b ** c)
+        if rule is rules.pow_rule:  # right-associative: a ** b ** c is a ** (b ** c)
             return _Text(f"{_wrap(left, precedence + 1)} ** {_wrap(right, precedence)}", precedence)
         return _Text(
             f"{_wrap(left, precedence)} {symbol} {_wrap(right, precedence + 1)}", precedence

@@ -30,7 +30,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from typing import Any, TypeAlias, overload
 
 from autograd_lite import rules
-from autograd_lite.rules import Constant, Rule, as_float, differentiating, is_number
+from autograd_lite.rule import Constant, Rule, as_float, differentiating, is_number
 
 Number = int | float
 
@@ -278,9 +278,9 @@ class Value:
     __sub__ = _binary_method(rules.sub)
     __mul__ = _binary_method(rules.mul)
     __truediv__ = _binary_method(rules.div)
-    __pow__ = _binary_method(rules.pow)
+    __pow__ = _binary_method(rules.pow_rule)
     __neg__ = _unary_method(rules.neg)
-    __abs__ = _unary_method(rules.abs)
+    __abs__ = _unary_method(rules.abs_rule)
 
     def __radd__(self, other: Operand) -> Value:
         return Value.__add__(other, self)  # type: ignore[arg-type]  # either side may be a number
@@ -308,7 +308,7 @@ class Value:
     relu = _unary_method(rules.relu)
     sin = _unary_method(rules.sin)
     cos = _unary_method(rules.cos)
-    abs = _unary_method(rules.abs)
+    abs = _unary_method(rules.abs_rule)
     tan = _unary_method(rules.tan)
     sinh = _unary_method(rules.sinh)
     cosh = _unary_method(rules.cosh)

@@ -88,9 +88,10 @@ def test_no_import_loops() -> None:
 
 
 def test_the_bottom_layers() -> None:
-    """rules.py imports nothing of the package; value.py only the rules beneath it."""
-    assert GRAPH[f"{PACKAGE}.rules"] == set()
-    assert GRAPH[f"{PACKAGE}.value"] == {f"{PACKAGE}.rules"}
+    """rule.py imports nothing of the package, the table only rule.py; value.py only these."""
+    assert GRAPH[f"{PACKAGE}.rule"] == set()
+    assert GRAPH[f"{PACKAGE}.rules"] == {f"{PACKAGE}.rule"}
+    assert GRAPH[f"{PACKAGE}.value"] == {f"{PACKAGE}.rule", f"{PACKAGE}.rules"}
 
 
 def test_the_walk_sees_function_level_imports() -> None:

@@ -1,0 +1,297 @@
+"""What a rule is: a differentiable operation, how it is called, and how users make their own.
+
+A `Rule` is a float function and, per input, a function giving the local derivative of the
+output toward that input, `partial(*inputs, out)`. The table of the built-in rules,
+`autograd_lite.rules`, is written with this module; so is every user rule, by `primitive()`.
+
+Calling a rule on plain numbers returns a float. When an argument is not a number, the rule
+hands itself to that argument's `__apply_rule__(rule, args)`, as a NumPy ufunc defers to an
+operand's `__array_ufunc__` (NEP 13); `Value` answers by recording a node. So the rules need
+no import of the graph above them.
+
+`RULES` is the registry every reader looks rules up in (the formula language, the testing
+strategies): the table enters its built-ins, `primitive(register=True)` adds user rules.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import inspect
+import keyword
+import numbers
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar, overload
+
+
+class Traced(Protocol):
+    """What a rule defers to when an argument is not a number: a Value, to this module."""
+
+    def __apply_rule__(self, rule: Rule, args: Sequence[Any]) -> Any: ...
+
+
+TracedT = TypeVar("TracedT", bound=Traced)
+
+differentiating: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "differentiating", default=False
+)
+"""True while a user's partial runs on Values: `float(value)` there would silently cut the
+derivative graph (`math.cos(x)` works through `__float__`), so Values refuse it then."""
+
+Partial = Callable[..., Any]
+"""`partial(*inputs, out)`: a local derivative, a float for floats and a Value for Values."""
+
+Kinks = Callable[..., Sequence[Any]]
+"""`kinks(*inputs)`: quantities that are 0 where the rule is not smooth (relu: `(x,)`)."""
+
+DOMAINS = ("real", "positive", "nonzero", "> -1", ">= 1", "[-1, 1]", "(-1, 1)")
+"""The domains an input can have: all reals, x > 0, x != 0, x > -1, x >= 1, |x| <= 1, |x| < 1."""
+
+
+def as_float(data: object, what: str = "Value") -> float:
+    """`data` as a float; TypeError naming its type when it is not a real number, and
+    OverflowError naming it (and `what` it was given to) when it is an integer beyond the
+    float range."""
+    if type(data) is float:
+        return data
+    if isinstance(data, numbers.Real):
+        try:
+            return float(data)
+        except OverflowError:
+            digits = str(abs(int(data)))  # type: ignore[call-overload]
+            shown = digits if len(digits) <= 20 else f"{digits[:6]}...{digits[-4:]}"
+            sign = "-" if data < 0 else ""
+            raise OverflowError(
+                f"{what}: the integer {sign}{shown} ({len(digits)} digits) is too large for a "
+                "float, whose largest value is about 1.8e308"
+            ) from None
+    raise TypeError(
+        f"Value needs a real number (int, float or numpy scalar), got {type(data).__name__}"
+    )
+
+
+def is_number(x: object) -> bool:
+    """Whether `x` is a plain real number (not a Value), the kind a rule computes on directly."""
+    return type(x) is float or isinstance(x, numbers.Real)
+
+
+class Constant:
+    """A local derivative that is the same number everywhere (d(x + y)/dx = 1), as a partial.
+
+    Callable like any partial; the graph's builders read `.value` instead of calling it.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+    def __call__(self, *inputs_and_out: Any) -> float:
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"Constant({self.value!r})"
+
+
+class Rule:
+    """A differentiable operation: `forward(*floats) -> float` and its local derivatives.
+
+    `partials` holds one function per input, `partials[i](*inputs, out)` = d out / d input i;
+    a plain number there is a constant local derivative (kept as a `Constant`). A rule with
+    `arity=None` takes any number of inputs (`sum`, `dot`) as one list: `forward(inputs)`, and
+    its single partial function, `partials[0](inputs, out)`, returns the local derivatives
+    toward all of them at once (a list of 34 numbers is not unpacked into 34 arguments).
+
+    `defaults` are values for trailing inputs a call may leave out (leaky_relu's slope).
+    `domain` names each input's domain (one of `DOMAINS`; "real" when None) and `kinks`
+    gives quantities that are 0 where the rule is not smooth: what `autograd_lite.testing`
+    needs to draw inputs where finite differences are meaningful.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        forward: Callable[..., float],
+        partials: Sequence[Partial | float],
+        arity: int | None = -1,
+        *,
+        doc: str | None = None,
+        defaults: Sequence[float] = (),
+        domain: Sequence[str] | None = None,
+        kinks: Kinks | None = None,
+    ) -> None:
+        self.name = name
+        self.forward = forward
+        self.partials: tuple[Partial, ...] = tuple(
+            d if callable(d) else Constant(as_float(d)) for d in partials
+        )
+        self.arity = len(self.partials) if arity == -1 else arity
+        self.defaults = tuple(defaults)
+        n = self.arity if self.arity is not None else 0
+        self.domain = tuple(domain) if domain is not None else ("real",) * n
+        if not set(self.domain) <= set(DOMAINS) or len(self.domain) != n:
+            raise ValueError(f"rule {name!r}: domain {self.domain!r} must give one of {DOMAINS}")
+        self.kinks = kinks
+        self.__doc__ = doc or forward.__doc__
+
+    def __repr__(self) -> str:
+        return f"<rule {self.name}>"
+
+    @overload
+    def __call__(self, *args: float) -> float: ...  # type: ignore[overload-overlap]
+    @overload
+    def __call__(self, *args: TracedT | float) -> TracedT: ...
+    def __call__(self, *args: Any) -> Any:
+        """Numbers in, float out; with any Value among `args`, a Value recording them."""
+        if self.arity is not None and len(args) != self.arity:
+            args = self._with_defaults(args)
+        for arg in args:
+            if not is_number(arg):
+                apply = getattr(type(arg), "__apply_rule__", None)
+                if apply is None:
+                    raise TypeError(
+                        f"{self.name} needs numbers or Values, got {type(arg).__name__} {arg!r}"
+                    )
+                return apply(arg, self, args)
+        numbers = [as_float(arg, self.name) for arg in args]
+        return self.forward(numbers) if self.arity is None else self.forward(*numbers)
+
+    def _with_defaults(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
+        """`args` completed with the defaults of the inputs left out; TypeError for a bad count."""
+        assert self.arity is not None
+        fewest = self.arity - len(self.defaults)
+        if not fewest <= len(args) <= self.arity:
+            takes = f"{self.arity}" if fewest == self.arity else f"{fewest} to {self.arity}"
+            raise TypeError(f"{self.name} takes {takes} argument(s), got {len(args)}")
+        return args + self.defaults[len(args) - fewest :]
+
+    def local_derivatives(self, inputs: Sequence[Any], out: Any) -> Sequence[Any]:
+        """d out / d input for every input, from floats or Values (the Value pass uses this)."""
+        if self.arity is None:
+            return self.partials[0](inputs, out)  # type: ignore[no-any-return]
+        return [partial(*inputs, out) for partial in self.partials]
+
+
+RULES: dict[str, Rule] = {}
+"""Every operation by name: the table's built-ins (entered by `autograd_lite.rules`), then the
+user rules `primitive(register=True)` adds."""
+
+_USER_NAMES: set[str] = set()
+"""The names in `RULES` that `primitive(register=True)` entered, which it may enter again."""
+
+
+# ---------------------------------------------------------------- user rules
+
+
+class _CheckedForward:
+    """A user's forward function, held to returning a real number."""
+
+    def __init__(self, name: str, fn: Callable[..., float]) -> None:
+        self.name, self.fn = name, fn
+        self.__doc__ = fn.__doc__
+
+    def __call__(self, *xs: float) -> float:
+        try:
+            out = self.fn(*xs)
+        except (ArithmeticError, ValueError) as error:  # name the operation and the point
+            shown = ", ".join(map(repr, xs))
+            raise type(error)(f"primitive {self.name!r} at {shown}: {error}") from None
+        if type(out) is float:
+            return out
+        try:
+            return as_float(out, f"primitive {self.name!r}")
+        except TypeError:
+            raise TypeError(
+                f"primitive {self.name!r} returned {type(out).__name__} {out!r}, not a real number"
+            ) from None
+
+
+class _UserPartial:
+    """A user's `d(*xs)` for input `i`, as a rule's `partial(*xs, out)`, its result checked."""
+
+    def __init__(self, name: str, i: int, d: Callable[..., Any]) -> None:
+        self.name, self.i, self.d = name, i, d
+
+    def __call__(self, *xs_and_out: Any) -> Any:
+        xs = xs_and_out[:-1]
+        on_numbers = all(is_number(x) for x in xs)
+        token = differentiating.set(not on_numbers)
+        try:
+            partial = self.d(*xs)
+        except TypeError as error:
+            if on_numbers:
+                raise
+            raise TypeError(
+                f"primitive {self.name!r}: the derivative for argument {self.i} works on floats "
+                f"only ({error}), so it cannot be differentiated again; write it with "
+                "autograd_lite's functions (exp, log, sigmoid, ...) to get higher orders"
+            ) from None
+        finally:
+            differentiating.reset(token)
+        if not is_number(partial):
+            if not hasattr(type(partial), "__apply_rule__"):
+                raise TypeError(
+                    f"primitive {self.name!r}: the derivative for argument {self.i} returned "
+                    f"{type(partial).__name__} {partial!r}, not a number"
+                )
+            if not on_numbers:
+                return partial  # a Value: the derivative as a graph, for higher orders
+        return float(partial)
+
+
+def _check_arity(name: str, fn: Callable[..., float], n: int) -> None:
+    """TypeError when `fn` cannot take the `n` arguments its `n` partials say it has."""
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):  # some built-ins have none: nothing to check
+        return
+    try:
+        signature.bind(*range(n))
+    except TypeError:
+        raise TypeError(
+            f"primitive {name!r}: fn{signature} does not take {n} argument(s), "
+            f"but grads gives {n} partial derivative(s), one per argument"
+        ) from None
+
+
+def primitive(
+    name: str,
+    fn: Callable[..., float],
+    grads: Sequence[Callable[..., Any]],
+    *,
+    register: bool = False,
+    domain: Sequence[str] | None = None,
+    kinks: Kinks | None = None,
+) -> Rule:
+    """A new differentiable operation from a float function and one partial per argument.
+
+    `fn(*xs)` computes the value from floats; `grads[i](*xs)` is d fn / d xs[i], written with
+    autograd_lite's functions so that it also accepts Values (which gives higher derivatives).
+    The result is called like the built-ins: numbers in, float out; any Value in, Value out.
+
+    With `register=True` the rule joins the table, `RULES`, under its name (an identifier no
+    built-in has; registering the name again replaces the earlier user rule): the formula
+    language, `autograd_lite.testing.expressions()` and everything else that reads the table
+    then know it. `domain` and `kinks` are as for `Rule`, for the strategies.
+
+    >>> softplus = primitive("softplus", lambda x: math.log1p(math.exp(x)), grads=(sigmoid,))
+    """
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"primitive needs a non-empty name, got {name!r}")
+    if not callable(fn):
+        raise TypeError(f"primitive {name!r} needs a callable fn, got {type(fn).__name__}")
+    grads = tuple(grads)
+    if not grads or not all(callable(d) for d in grads):
+        raise TypeError(f"primitive {name!r} needs one callable partial derivative per argument")
+    _check_arity(name, fn, len(grads))
+    partials = [_UserPartial(name, i, d) for i, d in enumerate(grads)]
+    rule = Rule(name, _CheckedForward(name, fn), partials, domain=domain, kinks=kinks)
+    if register:
+        taken = name in RULES and name not in _USER_NAMES
+        if not name.isidentifier() or keyword.iskeyword(name) or taken:
+            raise ValueError(
+                f"primitive {name!r} cannot be registered: the name must be an identifier that "
+                "no built-in rule has"
+            )
+        RULES[name] = rule
+        _USER_NAMES.add(name)
+    return rule
