@@ -19,6 +19,7 @@ from nn.losses import (
 )
 from nn.module import Module
 from nn.optim import SGD, Adam, Optimizer
+from nn.recorder import Recorder
 
 # Plain sorted() order, as tests/test_api.py checks (ruff's isort-style order would put the
 # all-capital MLP and SGD first).
@@ -31,6 +32,7 @@ __all__ = [
     "Module",
     "Neuron",
     "Optimizer",
+    "Recorder",
     "bce_with_logits",
     "binary_cross_entropy",
     "cross_entropy",

@@ -8,13 +8,18 @@ E = 1/N * sum of 1/2 (y_hat - y)^2 over the XOR gate's table. Its NumPy matrices
 XOR has a plateau where every output sits near 0.5; most seeds leave it within a few hundred
 steps, a few stay much longer (seed 4 is still there after 2,000): then try another seed.
 
-Run: autograd-lite demo xor [--hidden 4] [--alpha 0.5] [--steps 2000] [--seed 0]
+With `--page out/xor.html` the run is recorded (`nn.Recorder`) into a page that replays it
+step by step: the loss, the decision boundary, every weight and its update, and the forward
+values and error terms of each of the four inputs.
+
+Run: autograd-lite demo xor [--hidden 4] [--alpha 0.5] [--steps 2000] [--seed 0] [--page FILE]
 (in a clone also python -m demos.xor ...)
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import nn
 from autograd_lite import Value
@@ -29,11 +34,19 @@ def predict(model: nn.MLP) -> list[Value]:
 
 
 def train(
-    num_hidden: int = 4, alpha: float = 0.5, steps: int = 2000, seed: int = 0
+    num_hidden: int = 4,
+    alpha: float = 0.5,
+    steps: int = 2000,
+    seed: int = 0,
+    page: Path | None = None,
 ) -> tuple[nn.MLP, list[float]]:
-    """Full-batch gradient descent from seeded weights: the model and the error at each step."""
+    """Full-batch gradient descent from seeded weights: the model and the error at each step.
+
+    With `page`, every step is recorded and the replay page written there.
+    """
     model = nn.MLP(2, [num_hidden, 1], activation="sigmoid", out_activation=None, seed=seed)
     optimizer = nn.SGD(model.parameters(), lr=alpha)
+    recorder = nn.Recorder(model, INPUTS, TARGETS, optimizer=optimizer) if page else None
     errors = []
     for _ in range(steps):
         error = 0.5 * nn.mse_loss(predict(model), TARGETS)  # the tutorial's E: half the mean
@@ -41,6 +54,10 @@ def train(
         error.backward()
         optimizer.step()
         errors.append(error.data)
+        if recorder is not None:
+            recorder.snapshot(error)
+    if recorder is not None and page is not None:
+        recorder.save(page)
     return model, errors
 
 
@@ -58,11 +75,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--alpha", type=float, default=0.5, help="learning rate (0.5)")
     parser.add_argument("--steps", type=int, default=2000, help="gradient-descent steps (2000)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the initial weights (0)")
+    parser.add_argument(
+        "--page", type=Path, metavar="FILE", help="write a page replaying the run (.html)"
+    )
     args = parser.parse_args(argv)
     if args.hidden < 1 or args.steps < 1:
         parser.error(f"--hidden and --steps must be at least 1, got {args.hidden}, {args.steps}")
 
-    model, errors = train(args.hidden, args.alpha, args.steps, args.seed)
+    model, errors = train(args.hidden, args.alpha, args.steps, args.seed, args.page)
     print(f"XOR with {model!r}, alpha {args.alpha}, seed {args.seed}")
     for k in sorted({1, args.steps // 10, args.steps // 2, args.steps} - {0}):
         print(f"  step {k:>5}: E = {errors[k - 1]:.6f}")
@@ -73,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         print("Solved: every output rounds to its target.")
     else:
         print("Not solved yet: try more --steps or another --seed.")
+    if args.page is not None:
+        print(f"Replay of the run, step by step: {args.page}")
     return 0
 
 
