@@ -5,7 +5,8 @@ interlock with the other, with seeded Gaussian noise. The model, `MLP(2, [16, 16
 ReLU hidden layers, gives each point a score whose sign is its class; the loss is the hinge
 loss (the SVM margin loss) plus an L2 penalty, minimized by SGD with a learning rate that
 decays from 1.0 to 0.1 over the run. With matplotlib (`pip install matplotlib`)
-it draws the decision boundary over the data and the loss curve to `out/moons.png`.
+it draws the decision boundary over the data and the loss curve to `out/moons.png`. With
+`--page out/moons.html` the run is recorded into a page that replays it step by step.
 
 With `--compiled`, each point's loss is traced once by `autograd_lite.compile` and replayed as
 generated float code: the same losses, several times faster. With `--batched` (needs NumPy:
@@ -14,7 +15,7 @@ arrays, on 10,000 points unless `--samples` says otherwise, and the demo says ho
 takes next to the per-point compiled code.
 
 Run: autograd-lite demo moons [--steps 100] [--seed 0] [--hidden 16,16] [--optimizer sgd|adam]
-                               [--compiled | --batched] [--samples N]
+                               [--compiled | --batched] [--samples N] [--page FILE]
 (in a clone also python -m demos.moons ...)
 """
 
@@ -94,13 +95,13 @@ def point_hinge(hidden: Sequence[int]) -> Callable[..., Value]:
     return loss
 
 
-def _graph_step(model: nn.MLP, points: list[Point], labels: list[int]) -> tuple[float, float]:
+def _graph_step(model: nn.MLP, points: list[Point], labels: list[int]) -> tuple[Value, float]:
     """Loss and accuracy of the model, gradients left in the parameters' `.grad`."""
     params = model.parameters()
     scores = [score(model, x) for x in points]
     loss = nn.hinge_loss(scores, labels) + L2 * dot(params, params)
     loss.backward()
-    return loss.data, accuracy(scores, labels)
+    return loss, accuracy(scores, labels)
 
 
 def _compiled_step(
@@ -175,17 +176,24 @@ def train(
     progress: bool = False,
     compiled: bool = False,
     batched: bool = False,
+    page: Path | None = None,
 ) -> tuple[nn.MLP, list[float], list[float]]:
-    """Full-batch training: the model, and each step's loss and accuracy (before its update)."""
+    """Full-batch training: the model, and each step's loss and accuracy (before its update).
+
+    With `page`, every step is recorded (`nn.Recorder`) and the replay page written there.
+    """
     model = nn.MLP(2, [*hidden, 1], activation="relu", seed=seed)
     params = model.parameters()
     step_with = nn.Adam(params, lr=ADAM_LR) if optimizer == "adam" else nn.SGD(params, lr=1.0)
     per_point = autograd_lite.compile(point_hinge(hidden)) if compiled or batched else None
+    recorder = nn.Recorder(model, points, labels, optimizer=step_with) if page else None
     losses, accuracies = [], []
     for k in range(steps):
         step_with.zero_grad()
+        recorded: Value | float
         if per_point is None:
-            loss, acc = _graph_step(model, points, labels)
+            recorded, acc = _graph_step(model, points, labels)
+            loss = recorded.data
         elif batched:
             loss, acc = _batched_step(per_point, model, points, labels)
         else:
@@ -193,10 +201,14 @@ def train(
         if isinstance(step_with, nn.SGD):
             step_with.lr = 1.0 - 0.9 * k / steps  # decays from 1.0 towards 0.1
         step_with.step()
+        if recorder is not None:
+            recorder.snapshot(recorded if per_point is None else loss)
         losses.append(loss)
         accuracies.append(acc)
         if progress:
             _show_progress(k + 1, steps, loss, acc)
+    if recorder is not None and page is not None:
+        recorder.save(page)
     return model, losses, accuracies
 
 
@@ -288,6 +300,9 @@ def main(argv: list[str] | None = None) -> int:
         help="train through compile on NumPy arrays, all points at once (needs numpy)",
     )
     parser.add_argument("--out", type=Path, default=Path("out"), help="output folder (out)")
+    parser.add_argument(
+        "--page", type=Path, metavar="FILE", help="write a page replaying the run (.html)"
+    )
     args = parser.parse_args(argv)
     if args.samples is None:
         args.samples = 10_000 if args.batched else 100
@@ -310,7 +325,10 @@ def main(argv: list[str] | None = None) -> int:
         progress=True,
         compiled=args.compiled,
         batched=args.batched,
+        page=args.page,
     )
+    if args.page is not None:
+        print(f"Replay of the run, step by step: {args.page}")
     with no_grad():
         final = accuracy([score(model, x) for x in points], labels)
     print(f"Training accuracy after {args.steps} steps: {final:.0%}")
