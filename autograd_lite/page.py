@@ -6,7 +6,7 @@ shows, step by step, what `reverse_pass` and the forward values say. The script 
 (`page.js`, `page.css`, shipped with the package) are written into the file, as are the data,
 so the page needs no network and opens from disk. Reading the graph changes nothing in it.
 
-The page keeps a small contract for tests and tools (API.md, "The interactive page"): every
+The page keeps a small public contract for tests and tools, unchanged across versions: every
 drawn Value is an element with `data-value`, `data-data` and `data-grad`, and
 `window.autogradLite` offers `nodes`, `steps`, `step(k)` and `select(name)`.
 """

@@ -1,1 +1,1 @@
-"""Benchmarks for issue 7: `python -m benchmarks.run` (or `make bench`) prints the table."""
+"""Benchmarks of speed and memory: `python -m benchmarks.run` (or `make bench`) prints the table."""

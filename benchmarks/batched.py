@@ -1,4 +1,4 @@
-"""`python -m benchmarks.batched`: one trace, a whole batch (issue 13).
+"""`python -m benchmarks.batched`: one trace, a whole batch.
 
 micrograd's demo MLP (2-16-16-1, relu, hinge loss per sample) as `benchmarks.mlp.sample_loss`,
 compiled once, evaluated with its gradients toward all 337 parameters summed over a batch of
@@ -148,7 +148,7 @@ def measure(repeats: int = 3, sizes: tuple[int, ...] = (100, 10_000)) -> dict[st
 
 
 def table(results: dict[str, Any]) -> str:
-    """The measurements as a Markdown table, with the two targets of issue 13 checked."""
+    """The measurements as a Markdown table, with its two targets checked."""
     lines = [
         "| batched MLP 2-16-16-1, hinge per sample, grads summed | samples | ms CPU | ms wall "
         "| vs per sample | vs NumPy |",
@@ -185,7 +185,7 @@ def table(results: dict[str, Any]) -> str:
         f"code), {1000 * results['batched_code']:.1f} ms more for the batched code."
     )
     lines.append("")
-    lines.append("Targets of issue 13:")
+    lines.append("Targets of batching:")
     for number, (text, met) in enumerate(verdicts, 1):
         lines.append(f"{number}. {'met' if met else 'NOT met'}: {text}")
     return "\n".join(lines)

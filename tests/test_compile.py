@@ -244,3 +244,13 @@ def test_module_and_function_have_different_names() -> None:
     assert ag.compile is module.compile
     with pytest.raises(ModuleNotFoundError):
         importlib.import_module("autograd_lite.compile")
+
+
+def test_compile_a_function_whose_name_python_folds() -> None:
+    """`ﬁt` (a valid identifier) is stored by Python as `fit`: compile still finds it."""
+
+    def f(x: Value) -> Value:
+        return x * x
+
+    f.__name__ = "\ufb01t"
+    assert compile(f)(2.0) == (4.0, (4.0,))

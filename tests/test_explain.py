@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+from collections import Counter
 
 import pytest
 
@@ -177,7 +177,9 @@ def test_a_value_by_itself_is_one() -> None:
     assert explain(v["E"], v["E"]).startswith("dE/dE = 1")
 
 
-def test_exponentially_many_paths_stay_fast_and_show_the_largest() -> None:
+def test_exponentially_many_paths_stay_linear_and_show_the_largest(
+    graph_reads: Counter[str],
+) -> None:
     """2**200 labelled paths: counted exactly, the largest few shown, the rest summed."""
     x = Value(1.0, "x")
     v = x
@@ -185,9 +187,9 @@ def test_exponentially_many_paths_stay_fast_and_show_the_largest() -> None:
         a = labelled(v * 1.001, f"a{k}")
         b = labelled(v * 0.999, f"b{k}")
         v = labelled(a + b, f"v{k}")
-    start = time.perf_counter()
+    graph_reads.clear()
     text = explain(v, x, max_paths=3)
-    assert time.perf_counter() - start < 1.0
+    assert sum(graph_reads.values()) <= 15 * (3 * 200 + 1)  # 9.3 per Value when written
     lines = text.splitlines()
     assert lines[0] == f"dv199/dx sums {2**200} paths (the 3 largest shown):"
     assert lines[1].endswith(f"= {1.001**200:.8f}")  # the all-a path is the largest

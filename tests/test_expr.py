@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from autograd_lite import Value
+from autograd_lite import Value, rules
 from autograd_lite.expr import MAX_DEPTH, MAX_LENGTH, ExpressionError, parse
 
 
@@ -142,3 +142,41 @@ def test_a_chain_of_operators_is_not_nesting() -> None:
     """`a - b + c ...` continues one level: 1,000 terms after 99 brackets still parse."""
     chain = "+".join(["x"] * 500) + "-" + "-".join(["x"] * 500)
     assert parse("(" * 99 + chain + ")" * 99)(1.0) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("formula", "message"),
+    [
+        ("x^2", "use ** for powers, as in x**2 (at column 2)"),
+        ("(x + 1) ^ 2", "use ** for powers, as in x**2 (at column 9)"),
+        ("αβ ^ x", "use ** for powers, as in x**2 (at column 4)"),
+        ("  x // 2", "operator // is not supported (at column 5)"),
+        ("(x +\n y) % 3", "operator % is not supported (at line 2, column 5)"),
+        ("ln(x)", "unknown function ln (did you mean log?)"),
+        ("max(x, 1)", "unknown function max (did you mean maximum?)"),
+        ("arctan(x)", "unknown function arctan (did you mean atan or atanh or atan2?)"),
+        ("sqr(x)", "unknown function sqr (did you mean sqrt?)"),
+        ("x + qux(x)", "unknown function qux; the functions are exp, log, "),
+        ("x + qux(x)", "(at column 5)"),
+        ("x\f+ y.real", "attributes are not allowed: y.real (at column 5)"),
+    ],
+)
+def test_operators_and_functions_are_named_where_they_are(formula: str, message: str) -> None:
+    """`^` says to use **, at the operator's column; an unknown function gets the closest names."""
+    with pytest.raises(ExpressionError) as caught:
+        parse(formula)
+    assert message in str(caught.value)
+
+
+def test_suggestions_come_from_the_function_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A function added to the rules table is suggested, with no list of names elsewhere."""
+    monkeypatch.setitem(rules.RULES, "erfinv", rules.RULES["exp"])
+    with pytest.raises(ExpressionError, match=r"did you mean erfinv or erf\?"):
+        parse("erfnv(x)")
+
+
+def test_long_sums_are_fine_up_to_the_length_limit() -> None:
+    """The parser's docstring promises sums as long as MAX_LENGTH allows (was: 2,987 terms)."""
+    terms = (MAX_LENGTH + 1) // 2
+    assert parse("+".join(["x"] * terms))(1.0) == terms
+    assert parse("*".join(["x"] * terms))(1.0) == 1.0

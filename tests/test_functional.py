@@ -1,10 +1,13 @@
 """Tests for autograd_lite.functional: grad, value_and_grad, hessian, gradients, create_graph."""
 
+import concurrent.futures
+import itertools
 import math
 import threading
 
 import pytest
 
+import autograd_lite as ag
 from autograd_lite import (
     Value,
     cos,
@@ -432,3 +435,13 @@ def test_mixed_rules_to_second_order():
     eps = 1e-5
     numeric = (slope(0.6 + eps) - slope(0.6 - eps)) / (2 * eps)
     assert grad(grad(f))(0.6) == pytest.approx(numeric, rel=1e-7)
+
+
+def test_gradients_is_the_thread_safe_way_on_a_shared_graph() -> None:
+    """Several threads differentiating one graph at once with gradients() all get it right."""
+    xs = [Value(0.1 * i, f"x{i}") for i in range(50)]
+    out = ag.sum(ag.tanh(x * y) for x, y in itertools.pairwise(xs))
+    expected = ag.gradients(out, xs)
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: ag.gradients(out, xs), range(200)))
+    assert all(result == expected for result in results)

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+import autograd_lite as ag
 from autograd_lite import (
     GradcheckError,
     Value,
@@ -20,6 +21,7 @@ from autograd_lite import (
     sqrt,
     tanh,
 )
+from autograd_lite.gradcheck import ProbeOutsideDomain
 
 # sin with the classic slip: the derivative written as sin instead of cos.
 wrong_sin = primitive("wrong_sin", math.sin, grads=(sin,))
@@ -188,3 +190,40 @@ def test_bad_arguments(kwargs, error, match):
     arguments = {"f": sin, "inputs": [0.5], **kwargs}
     with pytest.raises(error, match=match):
         gradcheck(**arguments)
+
+
+def test_gradcheck_probe_outside_the_domain_is_a_gradcheck_error() -> None:
+    """gradcheck raises GradcheckError (was ValueError) naming the input and the probe."""
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(ag.sqrt, [0.0])
+    assert isinstance(caught.value, ProbeOutsideDomain)
+    assert str(caught.value).startswith(
+        "gradcheck cannot probe input 0 = 0.0: f fails at -1e-06 (x - eps) with sqrt: "
+    )
+    with pytest.raises(ProbeOutsideDomain, match=r"input 1 = 1e-07: f fails at -9e-07"):
+        gradcheck(lambda x, y: x * ag.log(y), [1.0, 1e-7], order=2)
+
+
+def test_gradcheck_memory_is_linear_in_the_inputs() -> None:
+    """All pairs passing leave no per-pair text; failures are listed up to a limit."""
+    n = 60
+    assert gradcheck(lambda *xs: ag.sum(x * x for x in xs), [0.5] * n, order=2) is True
+    bad = ag.primitive("bad", lambda x: x * x, grads=(lambda x: 3 * x,))
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(lambda *xs: ag.sum(bad(x) for x in xs), [0.5] * n)
+    message = str(caught.value)
+    assert message.count("MISMATCH") == 20
+    tail = f"... and {n - 20} more failing derivatives\n{n} of {n} derivatives failed"
+    assert message.endswith(tail)
+
+
+def test_order_two_evaluates_the_gradient_twice_per_input() -> None:
+    """One evaluation per probe serves both orders (was four per input), plus a Hessian row."""
+    calls = []
+
+    def f(*xs: Value) -> Value:
+        calls.append(1)
+        return ag.sum(x * x for x in xs)
+
+    gradcheck(f, [0.5] * 10, order=2)
+    assert len(calls) == 1 + 2 * 10 + 10  # the point; ± eps and one Hessian row per input

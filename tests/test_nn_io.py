@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 import nn
+from nn import io
 
 
 def _saved(tmp_path: Path, model: nn.Module | None = None) -> Path:
@@ -341,3 +345,76 @@ def test_a_file_that_cannot_be_read_raises_os_error(tmp_path, where, error) -> N
     assert model.state_dict() == before
     with pytest.raises(error):
         nn.load(tmp_path / where)
+
+
+def test_the_longest_legal_file_name_saves(tmp_path: Path) -> None:
+    """A 255-character name (218 failed before: the temporary name added 38) saves and loads."""
+    model = nn.MLP(2, [2, 1], seed=0)
+    for name in ("m" * 213 + ".json", "m" * 250 + ".json"):
+        model.save(tmp_path / name)
+        assert nn.load(tmp_path / name).state_dict() == model.state_dict()
+    assert sorted(len(name) for name in os.listdir(tmp_path)) == [218, 255]
+
+
+def test_a_save_removes_the_temporary_files_of_crashed_saves(tmp_path: Path) -> None:
+    """A save killed mid-write leaves its temporary file; the next save of the target removes it.
+
+    The child stops after writing, before its rename, holding its lock; then it is killed.
+    """
+    target = tmp_path / "model.json"
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import os, time, nn; os.fsync = lambda fd: time.sleep(60); "
+            f"nn.MLP(2, [2, 1], seed=0).save({str(target)!r})",
+        ],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, sys.path))},
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not os.listdir(tmp_path) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        (temporary,) = os.listdir(tmp_path)
+        live = nn.MLP(2, [2, 1], seed=1)
+        live.save(tmp_path / "other.json")  # another target's save leaves it alone
+        assert temporary in os.listdir(tmp_path)
+        live.save(target)  # the child still holds its lock: still not stale
+        assert temporary in os.listdir(tmp_path)
+    finally:
+        child.kill()  # SIGKILL
+        child.wait()
+    live.save(target)
+    assert sorted(os.listdir(tmp_path)) == ["model.json", "other.json"]
+    assert nn.load(target).state_dict() == live.state_dict()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_loading_a_fifo_is_refused_without_waiting(tmp_path: Path) -> None:
+    """A FIFO would block the read until a writer comes: refused before reading."""
+    os.mkfifo(tmp_path / "model.json")
+    with pytest.raises(ValueError, match=r"is not a model file \(a FIFO\)"):
+        nn.load(tmp_path / "model.json")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero here")
+def test_loading_an_endless_device_is_refused(tmp_path: Path) -> None:
+    """A symlink to /dev/zero would be read until memory runs out: refused before reading."""
+    (tmp_path / "model.json").symlink_to("/dev/zero")
+    with pytest.raises(ValueError, match=r"is not a model file \(a character device\)"):
+        nn.load(tmp_path / "model.json")
+
+
+def test_a_file_over_the_size_limit_is_refused_before_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The size is checked on the open file, before any byte is read; saving checks it too."""
+    model = nn.MLP(2, [2, 1], seed=0)
+    model.save(tmp_path / "model.json")
+    size = (tmp_path / "model.json").stat().st_size
+    monkeypatch.setattr(io, "MAX_FILE_BYTES", size - 1)
+    with pytest.raises(ValueError, match=rf"\({size:,} bytes; the limit is {size - 1:,}\)"):
+        nn.load(tmp_path / "model.json")
+    with pytest.raises(ValueError, match=r"cannot save: the file would be"):
+        model.save(tmp_path / "again.json")
+    assert os.listdir(tmp_path) == ["model.json"]

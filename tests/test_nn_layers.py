@@ -69,6 +69,20 @@ def test_same_seed_same_weights_different_seed_different_weights() -> None:
     assert nn.Neuron(3, seed=1).state_dict() == nn.Neuron(3, seed=1).state_dict()
 
 
+@pytest.mark.parametrize("seed", [0, 1, None])
+def test_a_layers_neurons_start_different(seed: int | None) -> None:
+    """Neurons that started equal would get equal gradients and stay equal: no two may.
+
+    Each neuron draws from its own seed, taken from the layer's generator, so no two weight
+    vectors (nor biases) of a layer are the same, in any layer of a model.
+    """
+    model = nn.MLP(3, [16, 16, 1], seed=seed)
+    for layer in model.layers:
+        starts = [(tuple(w.data for w in neuron.w), neuron.b.data) for neuron in layer.neurons]
+        assert len(set(starts)) == len(starts)
+        assert len({b for _, b in starts}) == len(starts)
+
+
 def test_seeding_leaves_the_global_random_generator_alone() -> None:
     """Models draw from their own Random: the global stream is neither used nor reseeded."""
     random.seed(123)

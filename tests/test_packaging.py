@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -113,3 +114,24 @@ def test_an_install_puts_no_demos_package_on_the_path(tmp_path: Path) -> None:
         [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True
     )
     assert done.stdout.strip() == "['autograd_lite', 'nn', 'nn.demos']", done.stderr
+
+
+def test_the_repository_says_its_promises_instead_of_citing_tickets() -> None:
+    """No file cites a ticket ("issue" and a number) or a contract file kept outside the repository.
+
+    A promise is written where it is made (or in docs/), so a reader of a clone needs nothing else.
+    """
+    listed = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout")
+    citation = re.compile(r"\bissues? #?\d|\bAPI\.md\b", re.IGNORECASE)
+    cited = []
+    for name in filter(None, listed.stdout.split("\0")):
+        path = ROOT / name
+        if path.suffix in {".png", ".svg"} or not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        cited += [f"{name}: {match.group()}" for match in citation.finditer(text)]
+    assert cited == []

@@ -11,7 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
-import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -205,10 +205,8 @@ class Opened:
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         self.page.on("request", lambda request: self.requests.append(request.url))
-        start = time.perf_counter()
         self.page.goto(path.as_uri())
         self.page.wait_for_function("window.autogradLite !== undefined")
-        self.load_time = time.perf_counter() - start
 
     def grads(self) -> dict[str, float]:
         """Every drawn Value's data-grad."""
@@ -306,22 +304,21 @@ def test_forward_pass_fills_values_in_topological_order(opened: dict[str, Opened
     assert "NaN" not in data
 
 
-def test_mlp_page_opens_fast(
+def test_mlp_page_is_clustered_by_layer_and_neuron(
     opened: dict[str, Opened], pages: dict[str, tuple[Path, Value]]
 ) -> None:
-    """The 2-16-16-1 MLP's page, clustered by layer and neuron, opens in under 2 s."""
+    """The 2-16-16-1 MLP's page opens with a box per layer and per neuron."""
     view = opened["mlp"]
-    assert view.load_time < 2.0
     boxes = view.page.eval_on_selector_all("g.cluster", "els => els.length")
     assert boxes == 1 + 3 + 33  # the legend, 3 layers, 33 neurons
 
 
-def test_a_huge_graph_makes_its_page_in_seconds() -> None:
-    """A 20,000-node chain: the first max_nodes Values drawn, each clickable, no quadratic walk."""
+def test_a_huge_graph_makes_its_page_without_a_quadratic_walk(graph_reads: Counter[str]) -> None:
+    """A 20,000-node chain: the first max_nodes Values drawn, each clickable, linear work."""
     v = Value(0.5, "a")
     for _ in range(20_000):
         v = v * 1.0001
-    start = time.perf_counter()
+    graph_reads.clear()
     data = page_data(ag.graph.html_page(v, max_nodes=200))
-    assert time.perf_counter() - start < 15.0
+    assert sum(graph_reads.values()) <= 30 * 20_001  # 21.4 per Value when written
     assert len(data["nodes"]) == len(data["backward"]) == 200

@@ -1,6 +1,6 @@
 """The numeric policy of autograd_lite/rules.py, class by class, and the table as the one place.
 
-Each fault of issue 11 is a test here, over the whole table where it is a class: NaN goes
+Each kind of fault is a test here, over the whole table where it is a class: NaN goes
 through every rule; nothing overflows into an error, forward or at any derivative order; a
 derivative that does not exist is never finite; errors name the operation and the number. Then:
 every function works in Python, as a method where PyTorch has the Tensor method, and in the
@@ -208,7 +208,7 @@ def test_non_finite_inputs_are_limits_or_nan_never_a_bare_math_error() -> None:
 
 # ---------------------------------------------------------------- every function, three ways
 
-API_MD_FUNCTIONS = """tan sinh cosh asin acos atan atan2 asinh acosh atanh log1p expm1 log2
+PROMISED_FUNCTIONS = """tan sinh cosh asin acos atan atan2 asinh acosh atanh log1p expm1 log2
 log10 exp2 erf softplus silu gelu leaky_relu elu maximum minimum clamp where sign floor ceil
 hypot logaddexp"""
 
@@ -235,9 +235,9 @@ ARGUMENTS: dict[str, tuple[float, ...]] = {
 }
 
 
-def test_every_issue_function_is_in_the_table_and_exported() -> None:
-    """The functions API.md lists are each one entry of the table and a function of the package."""
-    listed = API_MD_FUNCTIONS.split()
+def test_every_promised_function_is_in_the_table_and_exported() -> None:
+    """The functions the package promises are each one entry of the table and a public function."""
+    listed = PROMISED_FUNCTIONS.split()
     for name in listed:
         assert getattr(ag, name) is RULES[name] is FUNCTIONS[name]
         assert name in ag.__all__
