@@ -9,7 +9,7 @@
 """
 
 from autograd_lite.compiling import compile
-from autograd_lite.explain import explain
+from autograd_lite.explaining import explain
 from autograd_lite.functional import grad, gradients, hessian, value_and_grad
 from autograd_lite.gradcheck import GradcheckError, gradcheck
 from autograd_lite.graph import RendererError, draw_graph, save_graph

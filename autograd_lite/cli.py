@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from autograd_lite import __version__
-from autograd_lite.explain import explain
+from autograd_lite.explaining import explain
 from autograd_lite.expr import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, Expression, fold, parse
 from autograd_lite.functional import hessian
 from autograd_lite.gradcheck import GradcheckError, ProbeOutsideDomain, gradcheck

@@ -23,15 +23,8 @@ import reprlib
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import Any, Literal, overload
 
-from autograd_lite.value import (
-    Value,
-    as_value,
-    edges,
-    interior_order,
-    operands,
-    recording,
-    sum,
-)
+from autograd_lite import record
+from autograd_lite.value import Value, as_value, recording, sum
 
 Adjoint = Value | float
 """A gradient in the making: a Value in the Value pass, else (or when constant) a float."""
@@ -52,18 +45,8 @@ def _adjoints(
     """
     if create_graph:
         return _graph_adjoints(output, targets, seed)
-    return _float_adjoints(output, _number(seed))
-
-
-def _float_adjoints(output: Value, seed: float) -> dict[Value, float]:
-    """The float pass, for every node: `backward()`'s arithmetic, in a local dict, not `.grad`."""
-    adjoint = {output: seed}
-    get = adjoint.get
-    for node in reversed(interior_order(output)):
-        g = adjoint[node]  # complete: every consumer of `node` came before it
-        for parent, local in edges(node):
-            adjoint[parent] = get(parent, 0.0) + g * local
-    return adjoint
+    # the float pass: `backward()`'s arithmetic in its order, in a dict of its own, not `.grad`
+    return record.read(output).adjoints(_number(seed))
 
 
 def _graph_adjoints(
@@ -74,26 +57,22 @@ def _graph_adjoints(
     Only nodes that lead to a target take part, so the derivative graph holds nothing else;
     a node's shares are added by one `sum` node; a factor that is the number 1 makes no node.
     """
-    order = interior_order(output)
-    relevant: set[Value] | None = None  # None: every node
-    if targets is not None:
-        relevant = set(targets)
-        for node in order:
-            if any(parent in relevant for parent in node.parents):
-                relevant.add(node)
+    graph = record.read(output)
+    relevant = None if targets is None else graph.depending_on(targets)  # None: every node
     incoming: dict[Value, list[Adjoint]] = {output: [seed]}
     found: dict[Value, Adjoint] = {}
-    for node in reversed(order):
+    for i in range(len(graph) - 1, -1, -1):
+        node = graph.order[i]
         shares = incoming.pop(node, None)
         if shares is None:
             continue  # `node` leads to no target
         adjoint = _total(shares)
         if targets is None or node in targets:
             found[node] = adjoint
-        rule = node.rule
+        rule = graph.rules[i]
         if rule is None:
-            continue  # a leaf `output`
-        inputs = operands(node)
+            continue  # a leaf
+        inputs = graph.operands[i]
         every = rule.local_derivatives(inputs, node) if rule.arity is None else None
         for i, parent in enumerate(inputs):
             if isinstance(parent, Value) and (relevant is None or parent in relevant):
@@ -103,9 +82,6 @@ def _graph_adjoints(
                     incoming[parent].append(share)
                 else:
                     incoming[parent] = [share]
-    for leaf, shares in incoming.items():  # what is left are leaves
-        if targets is None or leaf in targets:
-            found[leaf] = _total(shares)
     return found
 
 

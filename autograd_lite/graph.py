@@ -21,13 +21,13 @@ import os
 import shutil
 import subprocess
 import sys
-from collections import deque
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from autograd_lite import page
-from autograd_lite.value import Value, edges, operands, topological_order
+from autograd_lite import page, record
+from autograd_lite.record import Record
+from autograd_lite.value import Value
 
 if TYPE_CHECKING:
     import graphviz  # imported when a picture is first drawn, not with autograd_lite
@@ -100,16 +100,30 @@ def draw_graph(
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_graph needs a Value, got {type(root).__name__}")
-    if rankdir not in ("LR", "RL", "TB", "BT"):
-        raise ValueError(f"rankdir must be LR, RL, TB or BT, got {rankdir!r}")
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
-        raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
+    _check_options(rankdir, max_nodes)
+    return _draw(
+        record.read(root), rankdir, max_nodes, show_grad, show_local, legend, grads, labels
+    )
+
+
+def _draw(
+    graph: Record,
+    rankdir: str,
+    max_nodes: int,
+    show_grad: bool,
+    show_local: bool,
+    legend: bool,
+    grads: Mapping[Value, float] | None,
+    labels: Mapping[Value, str] | None,
+) -> graphviz.Digraph:
+    """`draw_graph` of the recorded graph (the page draws the record it also reads)."""
     import graphviz
 
-    kept, hidden = _nearest(root, max_nodes)
-    order = topological_order(root, kept)
+    root = graph.root
+    kept, hidden = graph.nearest(max_nodes)
+    order = graph.order_within(kept) if hidden else graph.order
     names = {node: f"v{i}" for i, node in enumerate(order)}
-    homes = _modules(order)
+    homes = _modules(graph, order)
 
     dot = _drawing_class()("autograd_lite")
     dot.values = order
@@ -127,20 +141,22 @@ def draw_graph(
         home = homes.get(node, "")
         into = _cluster(dot, clusters, home) if home else dot
         grad = node.grad if grads is None else grads[node]
+        i = graph.position[node]
+        rule = graph.rules[i]
         into.node(
             name,
             _record(node, grad if show_grad else None, horizontal, labels),
-            **_style(node, node is root),
+            **_style(node, node is root, rule is None),
         )
-        if node._rule is None:
+        if rule is None:
             continue
         op_name = f"{name}_op"
-        into.node(op_name, graphviz.escape(_op_text(node)), **_OP_STYLE)
-        inputs = edges(node)
-        marks = _positions(node, len(inputs))
+        into.node(op_name, graphviz.escape(_op_text(rule.name, graph.operands[i])), **_OP_STYLE)
+        parents = graph.parents[i]
+        marks = _positions(rule.name, len(parents))
         positioned = positioned or bool(marks)
         cut = False
-        for k, (parent, local) in enumerate(inputs):
+        for k, (parent, local) in enumerate(zip(parents, graph.locals[i])):
             if parent not in names:
                 cut = True
                 continue
@@ -157,8 +173,17 @@ def draw_graph(
         parent_path = _enclosing(path)
         (clusters[parent_path] if parent_path else dot).subgraph(clusters[path])
     if legend:
-        _legend(dot, order, positioned, show_local, horizontal)
+        leaves = [node for node in order if graph.rule(node) is None]
+        _legend(dot, leaves, positioned, show_local, horizontal)
     return dot
+
+
+def _check_options(rankdir: str, max_nodes: int) -> None:
+    """ValueError for a direction Graphviz does not know or a `max_nodes` below 1."""
+    if rankdir not in ("LR", "RL", "TB", "BT"):
+        raise ValueError(f"rankdir must be LR, RL, TB or BT, got {rankdir!r}")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
 
 
 @functools.cache
@@ -185,43 +210,45 @@ def _drawing_class() -> type[graphviz.Digraph]:
     return Drawing
 
 
-def _op_text(node: Value) -> str:
+def _op_text(op: str, inputs: tuple[Value | float, ...]) -> str:
     """The op's name with its constant operands in place: `* 3` for x * 3, `1 -` for 1 - x.
 
     With two Value inputs whose order matters, the text names them as the edges do: `a - b`.
     """
-    inputs = operands(node)
     if len(inputs) != 2:
-        return node.op
+        return op
     if all(isinstance(x, Value) for x in inputs):
-        return node.op if node.op in _ORDER_FREE or node.op.isidentifier() else f"a {node.op} b"
+        return op if op in _ORDER_FREE or op.isidentifier() else f"a {op} b"
     left, right = (f"{x:.4g}" if not isinstance(x, Value) else "" for x in inputs)
-    return f"{left} {node.op} {right}".strip()
+    return f"{left} {op} {right}".strip()
 
 
-def _positions(node: Value, inputs: int) -> list[str]:
+def _positions(op: str, inputs: int) -> list[str]:
     """The marks of a node's input edges where their order matters (`a`, `b`; 1, 2, 3 ...)."""
-    if inputs < 2 or node.op in _ORDER_FREE:
+    if inputs < 2 or op in _ORDER_FREE:
         return []
     return ["a", "b"] if inputs == 2 else [str(k) for k in range(1, inputs + 1)]
 
 
-def _modules(order: list[Value]) -> dict[Value, str]:
+def _modules(graph: Record, order: list[Value]) -> dict[Value, str]:
     """The module (`layers.0.neurons.1`) each Value belongs to, from dotted parameter names.
 
     A parameter's module is its name up to the parameter's own part (`w.0`, `b`); an op whose
     parameters all sit in one module joins it, and so does an activation applied to such an op.
     """
     homes: dict[Value, str] = {}
+    rules, parents, position = graph.rules, graph.parents, graph.position
     for node in order:
-        if node._rule is None:
+        i = position[node]
+        rule = rules[i]
+        if rule is None:
             home = _module_of(node.label)
         else:
-            found = {homes[p] for p in node.parents if p._rule is None and p in homes}
+            found = {homes[p] for p in parents[i] if p in homes and rules[position[p]] is None}
             if len(found) == 1:
                 home = found.pop()
-            elif not found and node._rule.arity == 1:
-                home = homes.get(node.parents[0], "")
+            elif not found and rule.arity == 1:
+                home = homes.get(parents[i][0], "")
             else:
                 home = ""
         if home:
@@ -264,7 +291,7 @@ def _cluster(dot: graphviz.Digraph, clusters: dict[str, graphviz.Digraph], path:
 
 
 def _legend(
-    dot: graphviz.Digraph, order: list[Value], positioned: bool, show_local: bool, across: bool
+    dot: graphviz.Digraph, leaves: list[Value], positioned: bool, show_local: bool, across: bool
 ) -> None:
     """A box of sample nodes: the colours of the kinds of Values, and what edge marks mean.
 
@@ -275,7 +302,7 @@ def _legend(
     import graphviz
 
     kinds = [("parameter", _PARAMETER_COLOUR)]
-    if any(_is_bias(node) for node in order):
+    if any(_is_bias(node) for node in leaves):
         kinds.append(("bias", _BIAS_COLOUR))
     kinds += [("constant", _CONSTANT_COLOUR), ("intermediate", "white"), ("output", _ROOT_COLOUR)]
     notes = ["a, b: the operands in order"] if positioned else []
@@ -294,22 +321,6 @@ def _legend(
     for tail, head in itertools.pairwise(names[::-1] if across else names):
         box.edge(tail, head, style="invis")
     dot.subgraph(box)
-
-
-def _nearest(root: Value, max_nodes: int) -> tuple[set[Value], int]:
-    """The `max_nodes` Values nearest `root` (breadth first), and how many others there are."""
-    seen = {root}
-    queue = deque([root])
-    kept: set[Value] = set()
-    while queue:
-        node = queue.popleft()
-        if len(kept) < max_nodes:
-            kept.add(node)
-        for parent in node.parents:
-            if parent not in seen:
-                seen.add(parent)
-                queue.append(parent)
-    return kept, len(seen) - len(kept)
 
 
 def _record(
@@ -333,15 +344,15 @@ def _escape_record(text: str) -> str:
 
 
 def _is_bias(node: Value) -> bool:
-    """Whether `node` is a parameter named as a bias by a dotted name (`neurons.1.b`)."""
-    return node._rule is None and "." in node.label and node.label.rsplit(".", 1)[1] in _BIAS_NAMES
+    """Whether the leaf `node` is a parameter named as a bias by a dotted name (`neurons.1.b`)."""
+    return "." in node.label and node.label.rsplit(".", 1)[1] in _BIAS_NAMES
 
 
-def _style(node: Value, is_root: bool) -> dict[str, str]:
+def _style(node: Value, is_root: bool, is_leaf: bool) -> dict[str, str]:
     """Node attributes telling the root, parameters, biases, constants and intermediates apart."""
     if is_root:
         return {"style": "filled,bold", "fillcolor": _ROOT_COLOUR, "penwidth": "2"}
-    if node.parents:
+    if not is_leaf:
         return {}
     if _is_bias(node):
         return {"style": "filled", "fillcolor": _BIAS_COLOUR}
@@ -449,11 +460,11 @@ def html_page(
     """
     if not isinstance(root, Value):
         raise TypeError(f"html_page needs a Value, got {type(root).__name__}")
-    seen = page.walk(root)
-    drawing = draw_graph(
-        root, rankdir, max_nodes, show_local=show_local, grads=seen.grads, labels=seen.shown
-    )
-    return page.assemble(root, drawing.values, render(drawing.source, "svg").decode(), seen)
+    _check_options(rankdir, max_nodes)
+    graph = record.read(root)
+    adjoints = graph.reverse_pass.adjoints
+    drawing = _draw(graph, rankdir, max_nodes, True, show_local, True, adjoints, graph.names)
+    return page.assemble(graph, drawing.values, render(drawing.source, "svg").decode())
 
 
 def html_or_none(root: Value) -> str | None:

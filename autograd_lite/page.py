@@ -2,9 +2,10 @@
 
 The picture is the SVG that Graphviz laid out; the numbers are computed here, in Python, from
 the local derivatives the graph already holds, so the page never re-derives any math: it only
-shows, step by step, what `reverse_pass` and the forward values say. The script and the style
-(`page.js`, `page.css`, shipped with the package) are written into the file, as are the data,
-so the page needs no network and opens from disk. Reading the graph changes nothing in it.
+shows, step by step, what the graph's record (its reverse pass) and the forward values say.
+The script and the style (`page.js`, `page.css`, shipped with the package) are written into the
+file, as are the data, so the page needs no network and opens from disk. Reading the graph
+changes nothing in it.
 
 The page keeps a small public contract for tests and tools, unchanged across versions: every
 drawn Value is an element with `data-value`, `data-data` and `data-grad`, and
@@ -18,10 +19,11 @@ import json
 import math
 import re
 from importlib import resources
-from typing import Any, NamedTuple
+from typing import Any
 
-from autograd_lite.explain import Update, explainer, node_names, reverse_pass
-from autograd_lite.value import Value, edges, operands, topological_order
+from autograd_lite.explaining import derivations
+from autograd_lite.record import Record, Update
+from autograd_lite.value import Value
 
 _SYMBOLS = frozenset({"+", "-", "*", "/", "**"})
 _EXPLAIN_PATHS = 4  # paths spelled out when a Value is clicked; the rest are summed
@@ -29,32 +31,20 @@ _NODE = re.compile(r'<g id="[^"]*" class="node">\s*<title>(v\d+)(_op)?</title>')
 _EDGE = re.compile(r'<g id="[^"]*" class="edge">\s*<title>(\w+)&#45;&gt;(\w+)</title>')
 
 
-class Walk(NamedTuple):
-    """What the page shows of `root`'s graph beyond the picture, from one walk over it."""
+def assemble(graph: Record, drawn: list[Value], svg: str) -> str:
+    """The page of `graph`: `drawn` are the Values in the SVG, `v0`, `v1`, ... in order.
 
-    order: list[Value]  # topological order, parents first
-    grads: dict[Value, float]  # from the page's own reverse pass: no `.grad` is touched
-    passes: list[list[Update]]  # that pass's updates, node by node
-    shown: dict[Value, str]  # each Value's name in the text: its label, else `mul₁`, ...
-
-
-def walk(root: Value) -> Walk:
-    """The order, the page's own reverse pass and the names, for the picture and the page."""
-    order = topological_order(root)
-    grads, passes = reverse_pass(order)
-    return Walk(order, grads, passes, node_names(order))
-
-
-def assemble(root: Value, drawn: list[Value], svg: str, seen: Walk) -> str:
-    """The page of `root`'s graph: `drawn` are the Values in the SVG, `v0`, `v1`, ... in order."""
-    grads, passes, shown = seen.grads, seen.passes, seen.shown
+    Everything comes from the graph's record: its names, its reverse pass (no `.grad` is
+    touched) and the derivations, so no node is read again however many Values are drawn.
+    """
+    root, (grads, passes), shown = graph.root, graph.reverse_pass, graph.names
     names = {node: f"v{i}" for i, node in enumerate(drawn)}
-    derivation = explainer(root, _EXPLAIN_PATHS)
+    derivation = derivations(graph, _EXPLAIN_PATHS)
     data = {
         "root": names[root],
-        "nodes": [_node(node, names, shown, grads, derivation(node)) for node in drawn],
+        "nodes": [_node(graph, node, names, derivation(node)) for node in drawn],
         "backward": _backward_steps(passes, names),
-        "forward": [names[node] for node in drawn if node.rule is not None],
+        "forward": [names[node] for node in drawn if graph.rule(node) is not None],
     }
     script = json.dumps(data, separators=(",", ":"), allow_nan=False).replace("<", "\\u003c")
     title = html.escape(f"{shown[root]} = {root.data:.6g}: the graph, step by step")
@@ -75,39 +65,38 @@ def frame(page: str, height: int = 640) -> str:
     )
 
 
-def _node(
-    node: Value,
-    names: dict[Value, str],
-    shown: dict[Value, str],
-    grads: dict[Value, float],
-    derivation: str,
-) -> dict[str, Any]:
+def _node(graph: Record, node: Value, names: dict[Value, str], derivation: str) -> dict[str, Any]:
     """What the page knows of one drawn Value, the contract's fields first."""
-    inputs = [[names.get(parent), shown[parent], _num(local)] for parent, local in edges(node)]
+    shown, i = graph.names, graph.position[node]
+    parents, locals_ = graph.parents[i], graph.locals[i]
+    inputs = [
+        [names.get(parent), shown[parent], _num(local)] for parent, local in zip(parents, locals_)
+    ]
     return {
         "name": names[node],
         "label": node.label,
-        "op": node.op,
+        "op": graph.op(node),
         "data": _num(node.data),
-        "grad": _num(grads[node]),
-        "parents": [names[parent] for parent in node.parents if parent in names],
+        "grad": _num(graph.reverse_pass.adjoints[node]),
+        "parents": [names[parent] for parent in parents if parent in names],
         "shown": shown[node],
         "inputs": inputs,
-        "formula": _formula(node, shown) if node.rule is not None else "",
+        "formula": _formula(graph, node) if graph.rules[i] is not None else "",
         "explain": derivation,
     }
 
 
-def _formula(node: Value, shown: dict[Value, str]) -> str:
+def _formula(graph: Record, node: Value) -> str:
     """`mul₁ = x * y = 1.5 * -2 = -3`: what the forward pass computes at `node`."""
-    inputs = operands(node)
+    shown, op = graph.names, graph.op(node)
+    inputs = graph.operands[graph.position[node]]
     symbols = [shown[x] if isinstance(x, Value) else f"{x:.6g}" for x in inputs]
     numbers = [f"{x.data if isinstance(x, Value) else x:.6g}" for x in inputs]
 
     def call(args: list[str]) -> str:
-        if node.op in _SYMBOLS and len(args) == 2:
-            return f"{args[0]} {node.op} {args[1]}"
-        return f"{node.op}({', '.join(args)})"
+        if op in _SYMBOLS and len(args) == 2:
+            return f"{args[0]} {op} {args[1]}"
+        return f"{op}({', '.join(args)})"
 
     return f"{shown[node]} = {call(symbols)} = {call(numbers)} = {node.data:.6g}"
 

@@ -429,7 +429,9 @@ def interior_order(root: Value) -> list[Value]:
     """`root` and the nodes with parents below it, each after all of its parents.
 
     In reverse, it is the order of the reverse pass: every node has all of its consumers'
-    shares before it passes its own on. Iterative depth-first search: a node is expanded the
+    shares before it passes its own on. It is `topological_order(root)` without the leaves
+    (parents explored in operand order), so every reader of the graph sees one order.
+    Iterative depth-first search: a node is expanded the
     first time it is popped, and listed when the marker (None) pushed under its parents comes
     back up, that is once they are all listed. Leaves are never listed nor stacked.
     """
@@ -449,14 +451,14 @@ def interior_order(root: Value) -> list[Value]:
             push(None)
             a, b = node._a, node._b
             if a is None and b is None:
-                for parent in node._da:
+                for parent in reversed(node._da):  # the first parent popped first
                     if parent._rule is not None and parent not in seen:
                         push(parent)
                 continue
-            if a is not None and a._rule is not None and a not in seen:
-                push(a)
             if b is not None and b._rule is not None and b not in seen:
                 push(b)
+            if a is not None and a._rule is not None and a not in seen:
+                push(a)
     return order
 
 

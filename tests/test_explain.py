@@ -8,7 +8,7 @@ import pytest
 
 import autograd_lite as ag
 from autograd_lite import Value, explain
-from autograd_lite.explain import node_names
+from autograd_lite.record import read
 
 
 def labelled(value: Value, label: str) -> Value:
@@ -153,7 +153,7 @@ def test_node_names_skip_names_labels_already_have() -> None:
         ag.explain(y, x)
         == "df/dmul₁ = df/dmul₂ * dmul₂/dmul₁ = 1.00000000 * 12.00000000 = 12.00000000"
     )
-    names = node_names(ag.topological_order(y))
+    names = read(y).names
     assert (names[square], names[y]) == ("mul₂", "f")
 
 

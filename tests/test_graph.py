@@ -302,10 +302,10 @@ def test_jupyter_drawing_says_what_to_install_without_any_renderer(no_renderer: 
 
 def test_labels_name_the_unlabelled_records_as_the_page_does() -> None:
     """`labels` writes explain's names (`mul₁`) into unlabelled records; a label still wins."""
-    from autograd_lite.explain import node_names
+    from autograd_lite.record import read
 
     y = tiny()
-    source = draw_graph(y, labels=node_names(ag.topological_order(y))).source
+    source = draw_graph(y, labels=read(y).names).source
     assert 'v2 [label="{ mul₁ | data -6 | grad 0 }"' in source
     assert 'v3 [label="{ add₁ | data -4.5 | grad 0 }"' in source
     assert '[label="{ y | data -0.9998' in source

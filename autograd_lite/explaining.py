@@ -7,90 +7,37 @@ When no Value between `wrt` and the output is labelled, folding would leave one 
 every Value on the way gets a name from its op and place instead (`mul₁`, `tanh₂`) and the chain
 rule is spelled out through all of them. Totals and path counts come from dynamic programming
 over the named nodes, so a graph with exponentially many paths costs no more than its size;
-only the largest few paths are spelled out, found best first.
+only the largest few paths are spelled out, found best first. Everything is read from the
+graph's record (`record.read`), so explaining many Values of one graph decodes it once, and
+the cost of one derivation grows linearly with the part of the graph it covers.
 
-`reverse_pass` is the backward pass itself, edge by edge with its numbers, computed into a dict
-of its own: `explain(..., steps=True)` prints it, and the interactive page steps through it.
+With `steps`, the backward pass follows, edge by edge with its numbers: the record's own
+reverse pass, which the interactive page steps through too.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Callable, Iterable
-from typing import NamedTuple, TypeAlias
+from collections import ChainMap
+from collections.abc import Callable, Mapping
+from typing import TypeAlias
 
-from autograd_lite.value import Value, edges, topological_order
+from autograd_lite import record
+from autograd_lite.record import Record
+from autograd_lite.value import Value
 
-# For each labelled node: the labelled nodes just downstream of it, each with its factor.
+# For each named node: the named nodes just downstream of it, each with its factor.
 Factors: TypeAlias = dict[Value, dict[Value, float]]
 # One factor of a path: d(top)/d(bottom) = factor, top being downstream of bottom.
 Step: TypeAlias = tuple[Value, Value, float]
+# A path in the making, from its newest step back to its first: (step, rest) or None.
+Trail: TypeAlias = "tuple[Step, Trail] | None"
 
 
 # The longest chain spelled out node by node when nothing on it is labelled; past it, the
 # derivative is one folded factor, as a line of thousands of factors helps nobody.
 _SPELLED_OUT = 16
-# Names of the operators' nodes when they have no label: `mul₁`, `add₂`.
-_OP_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
-_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-
-
-class Update(NamedTuple):
-    """One edge of the reverse pass: grad(parent) += grad(node) * local, giving `total`."""
-
-    node: Value
-    parent: Value
-    local: float  # d node / d parent
-    adjoint: float  # grad(node), complete when the node passes it on
-    total: float  # grad(parent) after this update
-
-
-def reverse_pass(order: list[Value]) -> tuple[dict[Value, float], list[list[Update]]]:
-    """The backward pass over `order` (parents first, the root last), seeded with 1 at the root.
-
-    Returns every node's adjoint and, for each node with inputs in the order they run (reverse
-    topological), its updates. Parents outside `order` are left out. The sums are kept in a
-    dict of their own: no `.grad` changes.
-    """
-    grads = dict.fromkeys(order, 0.0)
-    grads[order[-1]] = 1.0
-    passes = []
-    for node in reversed(order):
-        if node.rule is None:
-            continue
-        adjoint = grads[node]
-        updates = []
-        for parent, local in edges(node):
-            if parent in grads:
-                grads[parent] += adjoint * local
-                updates.append(Update(node, parent, local, adjoint, grads[parent]))
-        passes.append(updates)
-    return grads, passes
-
-
-def node_names(order: Iterable[Value]) -> dict[Value, str]:
-    """A name for each Value of a topological order: its label, else its op and place (`mul₁`,
-    `tanh₂`; `c₁` for a constant leaf; `f` for the root, last), never one a label has."""
-    nodes = list(order)
-    taken = {node.label for node in nodes if node.label}
-    counts: dict[str, int] = {}
-    names = {}
-    for node in nodes:
-        if node.label:
-            names[node] = node.label
-            continue
-        op = node.op
-        stem = _OP_WORDS.get(op, op if op.isidentifier() else "t") if op else "c"
-        while True:
-            counts[stem] = counts.get(stem, 0) + 1
-            name = f"{stem}{str(counts[stem]).translate(_SUBSCRIPTS)}"
-            if name not in taken:
-                break
-        names[node] = name
-    if nodes and not nodes[-1].label:
-        names[nodes[-1]] = "f"
-    return names
 
 
 def explain(output: Value, wrt: Value, max_paths: int = 8, *, steps: bool = False) -> str:
@@ -102,43 +49,46 @@ def explain(output: Value, wrt: Value, max_paths: int = 8, *, steps: bool = Fals
     the largest (by magnitude) are shown and the rest summed up. Unlabelled `output` and `wrt`
     are called f and v. With `steps`, the backward pass follows edge by edge:
     `grad(parent) += grad(node) * local`, with numbers, over the Values between the two.
+    TypeError when either is not a Value, ValueError when `max_paths` is below 1.
     """
     for name, value in (("output", output), ("wrt", wrt)):
         if not isinstance(value, Value):
             raise TypeError(f"explain needs Values, got {type(value).__name__} for {name}")
-    return explainer(output, max_paths, steps=steps)(wrt)
+    _check(max_paths)
+    return derivations(record.read(output), max_paths, steps=steps)(wrt)
 
 
-def explainer(output: Value, max_paths: int = 8, *, steps: bool = False) -> Callable[[Value], str]:
-    """`explain(output, wrt, ...)` as a function of `wrt`, for explaining many Values at once.
+def derivations(
+    graph: Record, max_paths: int = 8, *, steps: bool = False
+) -> Callable[[Value], str]:
+    """`explain(graph.root, wrt, ...)` as a function of `wrt`, for explaining many Values at once.
 
-    The graph is walked once, here; each call then reads only the part of the topological
-    order from `wrt` on, which for Values near the output is a small part.
+    Each call reads only the part of the record from `wrt` on, which for Values near the
+    output is a small part; no node is read again.
     """
-    if max_paths < 1:
-        raise ValueError(f"max_paths must be at least 1, got {max_paths!r}")
-    order = topological_order(output)
-    position = {node: i for i, node in enumerate(order)}
-    shown = node_names(order)
-    shown[output] = output.label or "f"
+    _check(max_paths)
+    output, order, position = graph.root, graph.order, graph.position
+    shown = graph.names
 
     def derivation(wrt: Value) -> str:
-        names = shown | {wrt: wrt.label or "v"} if wrt.rule is None else shown
+        inside = wrt in position
+        leaf = (graph.rule(wrt) if inside else wrt.rule) is None
+        names: Mapping[Value, str] = ChainMap({wrt: wrt.label or "v"}, shown) if leaf else shown
         head = f"d{names[output]}/d{names[wrt]}"
         if output is wrt:
             return f"{head} = 1: a value's derivative with respect to itself"
-        if wrt not in position:
+        if not inside:
             return f"{head} = 0: {names[output]} does not depend on {names[wrt]} (not in its graph)"
-        tail = order[position[wrt] :]
-        between = _between(tail, wrt)  # `output` among them: it depends on all of `order`
-        inner = [node for node in tail if node in between and node is not output]
+        tail = range(position[wrt], len(order))
+        between = graph.depending_on([wrt])  # `output` among them: it depends on all of `order`
+        inner = [order[i] for i in tail if order[i] in between and order[i] is not output]
         labelled = any(node.label for node in inner if node is not wrt)
-        longest = _longest(tail, between)
+        longest = _longest(graph, tail, between)
         folded = not labelled and longest > _SPELLED_OUT
         # nothing labelled on the way and a chain short enough: spell out every node
         spelled = not (labelled or folded)
         named = set(inner) if spelled else {node for node in inner if node.label} | {wrt}
-        factors = _factors(tail, between, output, wrt, named)
+        factors = _factors(graph, tail, between, wrt, named)
         keys = [output, *factors]  # named nodes, each after everything downstream of it
         total, count = _totals(keys, factors)
         paths = _largest_paths(keys, factors, wrt, output, min(count, max_paths))
@@ -149,43 +99,42 @@ def explainer(output: Value, max_paths: int = 8, *, steps: bool = False) -> Call
                 f"{_SPELLED_OUT} spelled out: label Values on the way to see it in parts)"
             )
         if steps:
-            text += "\n" + _steps([*inner, output], names)
+            text += "\n" + _steps(graph, between, names)
         return text
 
     return derivation
 
 
-def _longest(order: list[Value], between: set[Value]) -> int:
-    """The number of edges on the longest path through `between` (in `order`, parents first)."""
+def _check(max_paths: int) -> None:
+    """ValueError unless at least one path is to be shown."""
+    if max_paths < 1:
+        raise ValueError(f"max_paths must be at least 1, got {max_paths!r}")
+
+
+def _longest(graph: Record, tail: range, between: set[Value]) -> int:
+    """The number of edges on the longest path through `between` (positions `tail` of `graph`)."""
+    order, parents = graph.order, graph.parents
     depth: dict[Value, int] = {}
-    for node in order:
+    for i in tail:
+        node = order[i]
         if node in between:
-            depth[node] = max((depth[p] + 1 for p in node.parents if p in depth), default=0)
+            depth[node] = max((depth[p] + 1 for p in parents[i] if p in depth), default=0)
     return max(depth.values())
 
 
-def _between(order: list[Value], wrt: Value) -> set[Value]:
-    """The nodes of `order` (parents first) that depend on `wrt`, `wrt` included."""
-    between = {wrt}
-    for node in order:
-        for parent in node.parents:
-            if parent in between:
-                between.add(node)
-                break
-    return between
-
-
 def _factors(
-    order: list[Value], between: set[Value], output: Value, wrt: Value, named: set[Value]
+    graph: Record, tail: range, between: set[Value], wrt: Value, named: set[Value]
 ) -> Factors:
     """For each named node on a path (`wrt` among them), its factors toward the next named nodes.
 
     One reverse pass: `reach[n]` maps each nearest named node k downstream of n to dk/dn
     through unnamed nodes only. Returned in reverse topological order, `wrt` last.
     """
-    reach: dict[Value, dict[Value, float]] = {output: {output: 1.0}}
+    order, parents, locals_ = graph.order, graph.parents, graph.locals
+    reach: dict[Value, dict[Value, float]] = {graph.root: {graph.root: 1.0}}
     factors: Factors = {}
-    for node in reversed(order):
+    for i in reversed(tail):
+        node = order[i]
         if node not in between:
             continue
         downstream = reach.pop(node)
@@ -194,7 +143,7 @@ def _factors(
             downstream = {node: 1.0}
         if node is wrt:
             break
-        for parent, local in edges(node):
+        for parent, local in zip(parents[i], locals_[i]):
             if parent in between:
                 into = reach.setdefault(parent, {})
                 for key, factor in downstream.items():
@@ -224,26 +173,41 @@ def _largest_paths(
     for node in keys[1:]:
         bound[node] = max(bound[key] * abs(factor) for key, factor in factors[node].items())
     tiebreak = itertools.count(0, -1)
-    heap: list[tuple[float, int, Value, float, tuple[Step, ...]]] = [
-        (-bound[wrt], next(tiebreak), wrt, 1.0, ())
+    heap: list[tuple[float, int, Value, float, Trail]] = [
+        (-bound[wrt], next(tiebreak), wrt, 1.0, None)
     ]
     found: list[list[Step]] = []
     while heap and len(found) < wanted:
-        _, _, node, product, steps = heapq.heappop(heap)
+        _, _, node, product, trail = heapq.heappop(heap)
         if node is output:
-            found.append(list(reversed(steps)))
+            found.append(_unroll(trail))
             continue
         for key, factor in factors[node].items():
             reached = product * factor
-            step = (key, node, factor)
             heapq.heappush(
-                heap, (-abs(reached) * bound[key], next(tiebreak), key, reached, (*steps, step))
+                heap,
+                (
+                    -abs(reached) * bound[key],
+                    next(tiebreak),
+                    key,
+                    reached,
+                    ((key, node, factor), trail),
+                ),
             )
     return found
 
 
+def _unroll(trail: Trail) -> list[Step]:
+    """The steps of a trail, newest (nearest the output) first."""
+    steps = []
+    while trail is not None:
+        step, trail = trail
+        steps.append(step)
+    return steps
+
+
 def _text(
-    head: str, names: dict[Value, str], paths: list[list[Step]], total: float, count: int
+    head: str, names: Mapping[Value, str], paths: list[list[Step]], total: float, count: int
 ) -> str:
     """The derivation: one line for a single path, else a line per shown path and the sum."""
     lines = []
@@ -271,13 +235,20 @@ def _text(
     return "\n".join(text)
 
 
-def _steps(order: list[Value], names: dict[Value, str]) -> str:
-    """The reverse pass over `order`, one line per edge with its numbers."""
-    _, passes = reverse_pass(order)
-    lines = [f"backward pass, edge by edge, from grad({names[order[-1]]}) = 1:"]
+def _steps(graph: Record, between: set[Value], names: Mapping[Value, str]) -> str:
+    """The reverse pass over the nodes of `between`, one line per edge with its numbers.
+
+    The record's pass, read where both ends are in `between`: the consumers of a node that
+    depends on `wrt` all do too, so every adjoint and running total is the pass's own.
+    """
+    lines = [f"backward pass, edge by edge, from grad({names[graph.root]}) = 1:"]
     reached: set[Value] = set()
-    for updates in passes:
+    for updates in graph.reverse_pass.updates:
+        if not updates or updates[0].node not in between:
+            continue
         for node, parent, local, adjoint, total in updates:
+            if parent not in between:
+                continue
             n, p = names[node], names[parent]
             line = (
                 f"  grad({p}) += grad({n}) * d{n}/d{p} = {_number(adjoint)} * {_number(local)}"
