@@ -24,6 +24,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import Any, Literal, overload
 
 from autograd_lite import record
+from autograd_lite.rule import FLAT
 from autograd_lite.value import Value, as_value, recording, sum
 
 Adjoint = Value | float
@@ -86,7 +87,10 @@ def _graph_adjoints(
 
 
 def _times(adjoint: Adjoint, derivative: Adjoint) -> Adjoint:
-    """adjoint * derivative, without a new node when either factor is the plain number 1."""
+    """adjoint * derivative, without a new node when either factor is the plain number 1, or
+    when the derivative is a flat branch's `FLAT` (then 0.0, whatever the adjoint)."""
+    if derivative is FLAT:
+        return 0.0
     if not isinstance(derivative, Value) and derivative == 1.0:
         return adjoint
     if not isinstance(adjoint, Value) and adjoint == 1.0:

@@ -92,6 +92,37 @@ class Constant:
         return f"Constant({self.value!r})"
 
 
+class Flat(float):
+    """The local derivative 0 of a flat branch (relu for x <= 0, the unchosen side of maximum,
+    clamp outside its bounds, floor everywhere): it stops any adjoint or tangent, infinite and
+    nan ones included, as PyTorch's backward of those rules selects rather than multiplies.
+
+    `FLAT * g == g * FLAT == 0.0` for every number or Value `g` (`0.0 * inf` would be nan: one
+    `sqrt(relu(x))` at x < 0 would make every gradient of a loss nan, where the function is
+    flat and its derivative 0). Otherwise it is the float 0.0. The reverse pass needs no test
+    for it: Python calls a float subclass's `__rmul__` before `float.__mul__`.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls) -> Flat:
+        return super().__new__(cls, 0.0)
+
+    def __mul__(self, other: Any) -> Any:
+        if is_number(other) or hasattr(type(other), "__apply_rule__"):
+            return 0.0
+        return NotImplemented
+
+    __rmul__ = __mul__
+
+    def __reduce__(self) -> str:
+        return "FLAT"
+
+
+FLAT = Flat()
+"""The one flat zero: partials return it on their flat branches (see `Flat`)."""
+
+
 class Rule:
     """A differentiable operation: `forward(*floats) -> float` and its local derivatives.
 

@@ -40,6 +40,10 @@ The numeric policy, the same for every rule, forward and every derivative order
 5. Kinks and ties are choices, written beside each rule, as PyTorch makes them: relu'(0) = 0,
    abs'(0) = 0, leaky_relu'(0) = slope, clamp passes the gradient at its bounds, maximum and
    minimum split it half and half at a tie, sign, floor and ceil have derivative 0.
+   Where a piecewise rule is flat (relu for x <= 0, the side maximum did not choose, clamp
+   outside its bounds, sign, floor, ceil, stop_gradient) its local derivative is `FLAT`, a 0
+   that stops any adjoint, infinite and nan ones included, in every pass: sqrt(relu(x)) has
+   derivative 0 at x < 0, as in PyTorch (whose backward selects there), not 0 * inf = nan.
 
 Why IEEE beyond the float range: a float overflowing is not a mistake in the formula, it is the
 arithmetic running out of exponent, and the rest of the program (x * x, sums, PyTorch, NumPy)
@@ -59,8 +63,8 @@ import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
+from autograd_lite.rule import FLAT, Rule, is_number
 from autograd_lite.rule import RULES as RULES
-from autograd_lite.rule import Rule, is_number
 
 nan = math.nan
 inf = math.inf
@@ -515,7 +519,7 @@ def _relu(x: float) -> float:
 
 
 def _relu_partial(x: Any, out: Any) -> float:
-    return 0.0 if x <= 0 else 1.0
+    return FLAT if x <= 0 else 1.0
 
 
 relu = Rule("relu", _relu, (_relu_partial,), kinks=lambda x: (x,))
@@ -557,7 +561,7 @@ leaky_relu = Rule(
     _leaky_relu,
     (
         lambda x, slope, out: 1.0 if x > 0 else slope,
-        lambda x, slope, out: 0.0 if x > 0 else x,
+        lambda x, slope, out: FLAT if x > 0 else x,
     ),
     defaults=(0.01,),
     kinks=lambda x, slope: (x,),
@@ -576,7 +580,7 @@ elu = Rule(
     _elu,
     (
         lambda x, alpha, out: alpha * exp(x) if x <= 0 else 1.0,
-        lambda x, alpha, out: expm1(x) if x <= 0 else 0.0,
+        lambda x, alpha, out: expm1(x) if x <= 0 else FLAT,
     ),
     defaults=(1.0,),
     kinks=lambda x, alpha: (x,),
@@ -606,7 +610,7 @@ def _maximum(x: float, y: float) -> float:
 
 def _max_partial(x: Any, y: Any, out: Any) -> float:
     a, b = _data(x), _data(y)
-    return 0.0 if a < b else 0.5 if a == b else 1.0
+    return FLAT if a < b else 0.5 if a == b else 1.0
 
 
 maximum = Rule("maximum", _maximum, (_max_partial, lambda x, y, out: _max_partial(y, x, out)))
@@ -619,7 +623,7 @@ def _minimum(x: float, y: float) -> float:
 
 def _min_partial(x: Any, y: Any, out: Any) -> float:
     a, b = _data(x), _data(y)
-    return 0.0 if a > b else 0.5 if a == b else 1.0
+    return FLAT if a > b else 0.5 if a == b else 1.0
 
 
 minimum = Rule("minimum", _minimum, (_min_partial, lambda x, y, out: _min_partial(y, x, out)))
@@ -640,17 +644,17 @@ def _clamp(x: float, lo: float, hi: float) -> float:
 
 
 def _clamp_d_x(x: Any, lo: Any, hi: Any, out: Any) -> float:
-    return 1.0 if _data(lo) <= _data(x) <= _data(hi) else 0.0
+    return 1.0 if _data(lo) <= _data(x) <= _data(hi) else FLAT
 
 
 def _clamp_d_lo(x: Any, lo: Any, hi: Any, out: Any) -> float:
     a, low = _data(x), _data(lo)
-    return 1.0 if a < low <= _data(hi) else 0.0  # PyTorch: low < hi, so clamp(x, t, t) had 0
+    return 1.0 if a < low <= _data(hi) else FLAT  # PyTorch: low < hi, so clamp(x, t, t) had 0
 
 
 def _clamp_d_hi(x: Any, lo: Any, hi: Any, out: Any) -> float:
     high = _data(hi)
-    return 1.0 if _data(x) > high or high < _data(lo) else 0.0
+    return 1.0 if _data(x) > high or high < _data(lo) else FLAT
 
 
 clamp = Rule(
@@ -672,16 +676,16 @@ def _where(condition: float, x: float, y: float) -> float:
 
 def _where_d_x(condition: Any, x: Any, y: Any, out: Any) -> float:
     c = _data(condition)
-    return nan if c != c else 1.0 if c else 0.0
+    return nan if c != c else 1.0 if c else FLAT
 
 
 def _where_d_y(condition: Any, x: Any, y: Any, out: Any) -> float:
     c = _data(condition)
-    return nan if c != c else 0.0 if c else 1.0
+    return nan if c != c else FLAT if c else 1.0
 
 
 def _zero(*inputs_and_out: Any) -> float:
-    return 0.0
+    return FLAT
 
 
 where = Rule(

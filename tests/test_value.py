@@ -359,3 +359,79 @@ def test_dot_of_numbers_alone_is_a_float() -> None:
     np = pytest.importorskip("numpy")
     assert ag.dot([np.float64(2.0), 3], [0.5, np.float32(2.0)]) == 7.0
     assert type(ag.dot([1.0], [2.0])) is float
+
+
+# ---------------------------------------------------------------- flat branches stop adjoints
+
+# f(x) = sqrt(g(x)) where g is flat at x (g' = 0 by a flat branch) and g(x) = 0, so sqrt'
+# is infinite there: the derivative is 0 (the function is constant near x), as PyTorch says.
+FLAT_THEN_INFINITE = {
+    "relu": (lambda x: ag.sqrt(ag.relu(x)), -1.0),
+    "maximum": (lambda x: ag.sqrt(ag.maximum(x, 0.0)), -1.0),
+    "minimum": (lambda x: ag.sqrt(ag.minimum(-x, 0.0)), -1.0),
+    "clamp": (lambda x: ag.sqrt(ag.clamp(x, 0.0, 1.0)), -1.0),
+    "where": (lambda x: ag.sqrt(ag.where(0.0, x, 0.0)), 3.0),
+    "floor": (lambda x: ag.sqrt(ag.floor(x)), 0.5),
+    "ceil": (lambda x: ag.sqrt(ag.ceil(x)), -0.5),
+    "sign": (lambda x: ag.sqrt(ag.sign(x - x)), 0.5),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FLAT_THEN_INFINITE))
+def test_a_flat_branch_stops_an_infinite_adjoint_in_backward(name) -> None:
+    """backward(): the flat branch's 0 times the infinite adjoint above it gives 0, not nan."""
+    f, at = FLAT_THEN_INFINITE[name]
+    x = Value(at)
+    out = f(x)
+    out.backward()
+    assert out.data == 0.0
+    assert x.grad == 0.0
+
+
+@pytest.mark.parametrize("name", sorted(FLAT_THEN_INFINITE))
+def test_a_flat_branch_stops_an_infinite_adjoint_in_every_pass(name) -> None:
+    """The float pass (`grad`), the Value pass (`grad` of `grad`, `gradients(create_graph)`)
+    and the third order all give 0 there."""
+    f, at = FLAT_THEN_INFINITE[name]
+    assert ag.grad(f)(at) == 0.0
+    assert ag.grad(ag.grad(f))(at) == 0.0
+    assert ag.grad(ag.grad(ag.grad(f)))(at) == 0.0
+    x = Value(at)
+    (first,) = ag.gradients(f(x), [x], create_graph=True)
+    assert first.data == 0.0
+
+
+def test_the_issue_example_is_zero_as_in_pytorch() -> None:
+    """grad(sqrt(relu(x)))(-1.0) is 0.0; on the other side of the kink the slope is as usual."""
+    f = lambda x: ag.sqrt(ag.relu(x))  # noqa: E731
+    assert ag.grad(f)(-1.0) == 0.0
+    assert ag.grad(f)(4.0) == 0.25
+
+
+def test_a_flat_branch_stops_a_nan_adjoint_too() -> None:
+    """PyTorch's relu backward selects: a nan adjoint above a flat relu gives 0 below it."""
+    x = Value(-1.0)
+    out = ag.relu(x) * math.nan
+    out.backward()
+    assert x.grad == 0.0
+
+
+def test_a_zero_that_is_not_a_flat_branch_still_multiplies() -> None:
+    """x * 0 is not flat by a branch: 0 * inf stays nan there, as in PyTorch (mul's backward
+    multiplies), and abs'(0) = 0 is a kink's choice, not a flat branch."""
+    x = Value(0.0)
+    out = ag.sqrt(x * 0.0)
+    out.backward()
+    assert math.isnan(x.grad)
+    y = Value(0.0)
+    ag.sqrt(ag.abs(y)).backward()
+    assert math.isnan(y.grad)
+
+
+def test_a_flat_branch_still_lets_nan_through_its_other_factor() -> None:
+    """The flat zero stops the adjoint; a nan local derivative below it still meets that 0
+    and gives nan: where(1, 0, nan * x) is the table's 0 whose slope does not exist."""
+    f = lambda x: ag.where(1.0, 0.0, math.nan * x)  # noqa: E731
+    assert math.isnan(ag.grad(f)(1.0))
+    assert math.isnan(ag.grad(ag.grad(lambda x: x * f(x)))(1.0))
+
