@@ -57,7 +57,7 @@ from autograd_lite.rules import (
     tanh,
     where,
 )
-from autograd_lite.value import Value, dot, no_grad, sum, topological_order
+from autograd_lite.value import Value, dot, no_grad, stop_gradient, sum, topological_order
 
 # Jupyter shows a Value as its graph: the interactive page, or the plain picture where HTML is
 # not shown. The hooks are attached here, above both modules, so that value.py never imports
@@ -120,6 +120,7 @@ __all__ = [
     "sinh",
     "softplus",
     "sqrt",
+    "stop_gradient",
     "sum",
     "tan",
     "tanh",

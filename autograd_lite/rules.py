@@ -731,6 +731,15 @@ floor = Rule("floor", _floor, (_zero,), kinks=_off_integers)
 ceil = Rule("ceil", _ceil, (_zero,), kinks=_off_integers)
 
 
+def _stop_gradient(x: float) -> float:
+    """x itself, with derivative 0 at every order: the gradient stops here (JAX's
+    `stop_gradient`, PyTorch's `detach`), infinite and nan adjoints included."""
+    return x
+
+
+stop_gradient = Rule("stop_gradient", _stop_gradient, (_zero,))
+
+
 # ---------------------------------------------------------------- n-ary: one node, many inputs
 
 
@@ -773,10 +782,14 @@ RULES.update(
         *(exp, log, sqrt, tanh, sigmoid, relu, abs_rule, sin, cos),
         *(tan, sinh, cosh, asin, acos, atan, atan2, asinh, acosh, atanh),
         *(log1p, expm1, log2, log10, exp2, erf, softplus, silu, gelu, leaky_relu, elu),
-        *(maximum, minimum, clamp, where, sign, floor, ceil, hypot, logaddexp),
+        *(maximum, minimum, clamp, where, sign, floor, ceil, hypot, logaddexp, stop_gradient),
         *(sum_rule, dot_rule),
     )
 )
+
+DECREED: frozenset[Rule] = frozenset({stop_gradient})
+"""The rules whose derivative is decreed, not their function's (stop_gradient is x with
+derivative 0): finite differences cannot check them, so the strategies leave them out."""
 
 BUILTINS: frozenset[str] = frozenset(RULES)
 """The names of the built-in rules, which a user rule cannot take."""

@@ -356,6 +356,13 @@ class Value:
         """self where `condition` is true, else other: `where(condition, self, other)`."""
         return rules.where(condition, self, other)
 
+    def detach(self) -> Value:
+        """The same number and label, as a node whose derivative is 0 at every order: no
+        gradient flows back through it (`stop_gradient`; drawn and explained as that op)."""
+        node = _stop_gradient(self)
+        node.label = self.label
+        return node
+
     def __apply_rule__(self, rule: Rule, args: Sequence[Any]) -> Value:
         """`rule(*args)` with this Value among `args`: the protocol of `Rule.__call__`."""
         return apply(rule, args)
@@ -399,6 +406,20 @@ class Value:
 
 Operand: TypeAlias = Value | int | float
 """What operations accept: a Value or a plain real number."""
+
+_stop_gradient = _unary_method(rules.stop_gradient)
+
+
+@overload
+def stop_gradient(x: Value) -> Value: ...
+@overload
+def stop_gradient(x: float) -> float: ...
+def stop_gradient(x: Operand) -> Value | float:
+    """`x`'s number (and label) with derivative 0 at every order: gradients stop here.
+
+    For a Value, `x.detach()`; for a number, that number as a float.
+    """
+    return x.detach() if isinstance(x, Value) else rules.stop_gradient(x)
 
 
 # ---------------------------------------------------------------- reading the graph

@@ -52,6 +52,7 @@ TORCH_UNARY = {
     "sign": torch.sign,
     "floor": torch.floor,
     "ceil": torch.ceil,
+    "stop_gradient": torch.Tensor.detach,
     "log": torch.log,
     "log2": torch.log2,
     "log10": torch.log10,

@@ -374,6 +374,7 @@ FLAT_THEN_INFINITE = {
     "floor": (lambda x: ag.sqrt(ag.floor(x)), 0.5),
     "ceil": (lambda x: ag.sqrt(ag.ceil(x)), -0.5),
     "sign": (lambda x: ag.sqrt(ag.sign(x - x)), 0.5),
+    "stop_gradient": (lambda x: ag.sqrt(ag.stop_gradient(x * 0.0)), 2.0),
 }
 
 
@@ -435,3 +436,35 @@ def test_a_flat_branch_still_lets_nan_through_its_other_factor() -> None:
     assert math.isnan(ag.grad(f)(1.0))
     assert math.isnan(ag.grad(ag.grad(lambda x: x * f(x)))(1.0))
 
+
+# ---------------------------------------------------------------- stop_gradient and detach
+
+
+def test_detach_keeps_the_value_and_the_label_and_stops_the_gradient() -> None:
+    """x.detach() is x's number and label, recorded as a stop_gradient node: d/dx = 0."""
+    x = Value(3.0, label="x")
+    held = x.detach()
+    assert (held.data, held.label, held.op, held.parents) == (3.0, "x", "stop_gradient", (x,))
+    (x * held).backward()
+    assert x.grad == 3.0  # only through the first factor
+
+
+def test_stop_gradient_is_zero_at_every_order() -> None:
+    """stop_gradient(x**3) has derivative 0 at orders 1 to 3; numbers pass through as floats."""
+    f = lambda x: x * ag.stop_gradient(x**3)  # noqa: E731
+    assert ag.grad(f)(2.0) == 8.0
+    assert ag.grad(ag.grad(f))(2.0) == 0.0
+    assert ag.grad(ag.grad(ag.grad(f)))(2.0) == 0.0
+    assert ag.stop_gradient(2) == 2.0
+    assert type(ag.stop_gradient(2)) is float
+
+
+def test_stop_gradient_is_drawn_and_explained_as_its_op() -> None:
+    """The picture shows a stop_gradient node; explain gives d/dx through it as 0."""
+    x = Value(2.0, label="x")
+    y = ag.stop_gradient(x) * x
+    y.label = "y"
+    assert "stop_gradient" in ag.draw_graph(y).source
+    lines = ag.explain(y, x).splitlines()
+    assert "dy/dx * dx/dx = 2.00000000 * 0.00000000 = 0.00000000" in lines[2]  # the held x
+    assert lines[-1] == "dy/dx = 2.00000000 + 0.00000000 = 2.00000000"
