@@ -700,11 +700,17 @@ class _Writer:
                     continue
                 local = locals_(j)
                 target = f"g{parent.n}"
+                if self.layout is not None and rule in rules.FLAT_BRANCHES:
+                    # arrays keep no FLAT: where its zeros are, the share is 0 (inf * 0 is nan)
+                    self.namespace["_flat_times"] = _flat_times
+                    g, local = f"_flat_times(g{n}, {local})", "1.0"
+                else:
+                    g = f"g{n}"
                 if batched and parent not in self.batched:  # a number argument: batch sum
                     self.namespace["_total"] = _total
-                    share = f"_total(g{n}, {local}, _n)"
+                    share = f"_total({g}, {local}, _n)"
                 else:
-                    share = f"g{n} * {local}"
+                    share = f"{g} * {local}"
                 operator = "+=" if target in self.started else "="
                 lines.append(f"{target} {operator} {share}")
                 self.started.add(target)
@@ -848,6 +854,12 @@ def _same_array(x: Any, seen: float) -> Any:
     if seen != seen:
         return np.isnan(x)
     return (x == seen) & (np.signbit(x) == (math.copysign(1.0, seen) < 0))
+
+
+def _flat_times(g: Any, local: Any) -> Any:
+    """g * local, but 0 where local is 0: a flat branch's zero stops any adjoint, inf included."""
+    np = _numpy()
+    return np.where(np.equal(local, 0.0), 0.0, np.multiply(g, local))
 
 
 def _total(g: Any, local: Any, n: int) -> float:

@@ -787,6 +787,12 @@ RULES.update(
     )
 )
 
+FLAT_BRANCHES: frozenset[Rule] = frozenset(
+    {relu, maximum, minimum, clamp, where, sign, floor, ceil, stop_gradient}
+)
+"""The rules every zero local derivative of which is a flat branch's `FLAT`: where arrays
+cannot carry `FLAT` (compiled batches), a zero of theirs stops the adjoint all the same."""
+
 DECREED: frozenset[Rule] = frozenset({stop_gradient})
 """The rules whose derivative is decreed, not their function's (stop_gradient is x with
 derivative 0): finite differences cannot check them, so the strategies leave them out."""

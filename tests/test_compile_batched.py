@@ -274,3 +274,12 @@ def test_moons_batched_training_takes_the_compiled_steps() -> None:
     _, compiled, _ = moons.train(points, labels, steps=4, seed=3, compiled=True)
     _, batched, _ = moons.train(points, labels, steps=4, seed=3, batched=True)
     assert batched == pytest.approx(compiled, rel=1e-12)
+
+
+def test_a_flat_branch_stops_an_infinite_adjoint_in_a_batch():
+    """sqrt(relu(x)) over a batch: 0 where relu is flat (x <= 0), 1/(2 sqrt(x)) elsewhere, as
+    each sample alone gives, not 0 * inf = nan."""
+    f = compile(lambda x: ag.sqrt(ag.relu(x)))
+    value, (gradient,) = f(np.array([-1.0, 0.0, 4.0]))
+    assert value.tolist() == [0.0, 0.0, 2.0]
+    assert gradient.tolist() == [0.0, 0.0, 0.25]

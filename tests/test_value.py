@@ -11,7 +11,8 @@ from fractions import Fraction
 import pytest
 
 import autograd_lite as ag
-from autograd_lite import Value, no_grad
+from autograd_lite import Value, no_grad, rules
+from autograd_lite.rule import FLAT
 from autograd_lite.value import dots, edges, operands
 
 
@@ -468,3 +469,20 @@ def test_stop_gradient_is_drawn_and_explained_as_its_op() -> None:
     lines = ag.explain(y, x).splitlines()
     assert "dy/dx * dx/dx = 2.00000000 * 0.00000000 = 0.00000000" in lines[2]  # the held x
     assert lines[-1] == "dy/dx = 2.00000000 + 0.00000000 = 2.00000000"
+
+
+@pytest.mark.parametrize("rule", sorted(rules.FLAT_BRANCHES, key=lambda rule: rule.name))
+def test_every_zero_of_a_flat_branch_rule_is_flat(rule) -> None:
+    """The rules that compiled batches treat as flat return FLAT for every zero local
+    derivative, on a grid of points, ties and nan included."""
+    grid = [-2.0, -0.5, 0.0, 0.5, 2.0, math.nan]
+    n = rule.arity
+    points = [(x,) * n for x in grid] + [(x, *([y] * (n - 1))) for x in grid for y in grid]
+    zeros = 0
+    for point in points:
+        out = rule.forward(*point)
+        for local in rule.local_derivatives(point, out):
+            if local == 0:
+                zeros += 1
+                assert local is FLAT, (rule, point)
+    assert zeros > 0
