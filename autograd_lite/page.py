@@ -8,8 +8,11 @@ file, as are the data, so the page needs no network and opens from disk. Reading
 changes nothing in it.
 
 The page keeps a small public contract for tests and tools, unchanged across versions: every
-drawn Value is an element with `data-value`, `data-data` and `data-grad`, and
-`window.autogradLite` offers `nodes`, `steps`, `step(k)` and `select(name)`.
+drawn Value is an element with `data-value`, `data-data` and `data-grad`; the elements of the
+Value a step reads carry `data-role="acting"`, those whose numbers it changes
+`data-role="updated"`; and `window.autogradLite` offers `nodes`, `steps`, `step(k)`,
+`mode(name, wrt)`, `current()`, `select(name)`, and `#mode=NAME&step=K` opens a step.
+The data the script reads are named fields (objects, never positional arrays), read once.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import json
 import math
 import re
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 from autograd_lite.explaining import derivations
 from autograd_lite.record import Record, Update
@@ -31,30 +34,80 @@ _NODE = re.compile(r'<g id="[^"]*" class="node">\s*<title>(v\d+)(_op)?</title>')
 _EDGE = re.compile(r'<g id="[^"]*" class="edge">\s*<title>(\w+)&#45;&gt;(\w+)</title>')
 
 
-def assemble(graph: Record, drawn: list[Value], svg: str) -> str:
-    """The page of `graph`: `drawn` are the Values in the SVG, `v0`, `v1`, ... in order.
+def assemble(
+    graph: Record,
+    drawn: list[Value],
+    layouts: dict[str, str],
+    *,
+    show_grad: bool = True,
+    update: Descent | None = None,
+    opening: str | None = None,
+) -> str:
+    """The page of `graph`: `drawn` are the Values in the SVGs, `v0`, `v1`, ... in order.
 
+    `layouts` holds the same drawing laid out left to right ("LR") and top to bottom ("TB");
+    the page opens in `opening`, or else in the one that shows the graph larger in its window.
     Everything comes from the graph's record: its names, its reverse pass (no `.grad` is
     touched) and the derivations, so no node is read again however many Values are drawn.
+    Without `show_grad` no grad is written anywhere (a worksheet); `update` holds the learning
+    rate and the parameters of the update mode.
     """
     root, (grads, passes), shown = graph.root, graph.reverse_pass, graph.names
     names = {node: f"v{i}" for i, node in enumerate(drawn)}
     derivation = derivations(graph, _EXPLAIN_PATHS)
+    leaves = [node for node in drawn if graph.rule(node) is None]
+    inputs = [node for node in leaves if node.label] or leaves
     data = {
         "root": names[root],
-        "nodes": [_node(graph, node, names, derivation(node)) for node in drawn],
-        "backward": _backward_steps(passes, names),
+        "show_grad": show_grad,
+        "cut": len(drawn) < len(graph),
+        "inputs": [names[node] for node in inputs],
+        "nodes": [
+            _node(graph, node, names, derivation(node) if show_grad else "", show_grad)
+            for node in drawn
+        ],
+        "backward": _backward_steps(passes, names) if show_grad else [],
         "forward": [names[node] for node in drawn if graph.rule(node) is not None],
+        "update": _update(update, names, grads) if update and show_grad else None,
     }
     script = json.dumps(data, separators=(",", ":"), allow_nan=False).replace("<", "\\u003c")
     title = html.escape(f"{shown[root]} = {root.data:.6g}: the graph, step by step")
+    drawings = "\n".join(
+        f'<template data-layout="{layout}">{_mark_up(svg, drawn, names, grads, show_grad)}'
+        "</template>"
+        for layout, svg in layouts.items()
+    )
     return _TEMPLATE.format(
         title=title,
         style=_asset("page.css"),
         script=_asset("page.js"),
         data=script,
-        svg=_mark_up(svg, drawn, names, grads),
+        drawings=drawings,
+        opening=opening or "",
     )
+
+
+class Descent(NamedTuple):
+    """The update mode's learning rate and parameters (in the order the page steps them)."""
+
+    lr: float
+    params: list[Value]
+
+
+def _update(update: Descent, names: dict[Value, str], grads: dict[Value, float]) -> dict[str, Any]:
+    """Each parameter's step of gradient descent, w <- w - lr * grad, with its numbers."""
+    return {
+        "lr": _num(update.lr),
+        "params": [
+            {
+                "name": names[w],
+                "before": _num(w.data),
+                "grad": _num(grads[w]),
+                "after": _num(w.data - update.lr * grads[w]),
+            }
+            for w in update.params
+        ],
+    }
 
 
 def frame(page: str, height: int = 640) -> str:
@@ -65,19 +118,22 @@ def frame(page: str, height: int = 640) -> str:
     )
 
 
-def _node(graph: Record, node: Value, names: dict[Value, str], derivation: str) -> dict[str, Any]:
+def _node(
+    graph: Record, node: Value, names: dict[Value, str], derivation: str, show_grad: bool
+) -> dict[str, Any]:
     """What the page knows of one drawn Value, the contract's fields first."""
     shown, i = graph.names, graph.position[node]
     parents, locals_ = graph.parents[i], graph.locals[i]
     inputs = [
-        [names.get(parent), shown[parent], _num(local)] for parent, local in zip(parents, locals_)
+        {"name": names.get(parent), "shown": shown[parent], "local": _num(local)}
+        for parent, local in zip(parents, locals_)
     ]
     return {
         "name": names[node],
         "label": node.label,
         "op": graph.op(node),
         "data": _num(node.data),
-        "grad": _num(graph.reverse_pass.adjoints[node]),
+        "grad": _num(graph.reverse_pass.adjoints[node]) if show_grad else None,
         "parents": [names[parent] for parent in parents if parent in names],
         "shown": shown[node],
         "inputs": inputs,
@@ -120,20 +176,24 @@ def _backward_steps(passes: list[list[Update]], names: dict[Value, str]) -> list
         for update in updates:
             if update.parent in names:
                 steps[-1]["updates"].append(
-                    [
-                        names.get(update.node),
-                        names[update.parent],
-                        _num(update.local),
-                        _num(update.adjoint),
-                        _num(update.adjoint * update.local),
-                        _num(update.total),
-                    ]
+                    {
+                        "from": names.get(update.node),
+                        "parent": names[update.parent],
+                        "local": _num(update.local),
+                        "adjoint": _num(update.adjoint),
+                        "product": _num(update.adjoint * update.local),
+                        "total": _num(update.total),
+                    }
                 )
     return steps
 
 
 def _mark_up(
-    svg: str, drawn: list[Value], names: dict[Value, str], grads: dict[Value, float]
+    svg: str,
+    drawn: list[Value],
+    names: dict[Value, str],
+    grads: dict[Value, float],
+    show_grad: bool = True,
 ) -> str:
     """Graphviz's SVG without its prologue, each Value's group carrying the contract's data."""
     by_name = {names[node]: node for node in drawn}
@@ -145,9 +205,9 @@ def _mark_up(
         if op:
             return match[0].replace('class="node"', f'class="node op" data-op="{name}"', 1)
         value = by_name[name]
-        attributes = (
-            f'data-value="{name}" data-data="{_js(value.data)}" data-grad="{_js(grads[value])}"'
-        )
+        attributes = f'data-value="{name}" data-data="{_js(value.data)}"'
+        if show_grad:
+            attributes += f' data-grad="{_js(grads[value])}"'
         return match[0].replace('class="node"', f'class="node value" {attributes}', 1)
 
     def edge(match: re.Match[str]) -> str:
@@ -184,33 +244,46 @@ _TEMPLATE = """<!DOCTYPE html>
 {style}
 </style>
 </head>
-<body>
+<body data-opening="{opening}">
 <header>
-  <div class="modes" role="radiogroup" aria-label="pass">
+  <div class="modes" role="radiogroup" aria-label="what to step through">
     <label><input type="radio" name="mode" value="forward"> forward pass</label>
     <label><input type="radio" name="mode" value="backward" checked> backward pass</label>
+    <label><input type="radio" name="mode" value="tangent"> forward mode</label>
+    <select id="wrt" aria-label="the input of forward mode" hidden></select>
+    <label><input type="radio" name="mode" value="update"> update</label>
   </div>
   <div class="controls">
-    <button id="prev" title="previous step (left arrow)">&#9664; Previous</button>
+    <button id="prev" title="previous step (left arrow)">&#9664;</button>
     <button id="play" title="play from the start (space)">&#9654; Play</button>
-    <button id="next" title="next step (right arrow)">Next &#9654;</button>
+    <button id="next" title="next step (right arrow)">&#9654;</button>
+    <select id="speed" aria-label="speed of Play" title="speed of Play">
+      <option value="slow">slow</option>
+      <option value="normal" selected>normal</option>
+      <option value="fast">fast</option>
+      <option value="fastest">fastest</option>
+    </select>
     <input id="slider" type="range" min="0" value="0" aria-label="step">
     <span id="counter"></span>
   </div>
-  <div class="zoom">
+  <div class="view">
     <button id="zoom-out" title="zoom out">&minus;</button>
-    <button id="zoom-fit" title="fit the width">fit</button>
+    <button id="zoom-fit" title="show the whole graph">fit</button>
     <button id="zoom-in" title="zoom in">+</button>
+    <button id="turn" title="lay the graph out the other way"></button>
+    <button id="present" aria-pressed="false"
+      title="large type, the text under the graph (for a projector)">present</button>
   </div>
 </header>
 <main>
-  <div id="graph">{svg}</div>
+  <div id="graph"></div>
   <aside>
     <section><h2>Step</h2><pre id="step-text"></pre></section>
     <section><h2>Selected</h2><pre id="explain-text">Click a Value to see every path from it to
 the output and the chain rule with numbers. Hover for its local derivatives.</pre></section>
   </aside>
 </main>
+{drawings}
 <div id="tooltip" hidden></div>
 <script type="application/json" id="autograd-lite-data">{data}</script>
 <script>
