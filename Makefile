@@ -3,6 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 DEMO_STAMP := $(VENV)/.installed
+TORCH_STAMP := $(VENV)/.installed-torch
 
 .PHONY: demo test lint bench clean
 
@@ -20,12 +21,18 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@ $(DEMO_STAMP)
 
+# The tests of the way to PyTorch need the torch extra (the CPU wheel, pinned exactly); it is
+# installed for `make test` only, so `make lint` and the demo stay light.
+$(TORCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,torch]'
+	touch $@
+
 ## make demo: create .venv, install the project with its picture extras, run the main demo
 demo: $(DEMO_STAMP)
 	$(PY) -m demos.main
 
-## make test: create .venv, install with test extras, lint and run the whole suite
-test: $(STAMP)
+## make test: create .venv, install with test extras and torch, lint and run the whole suite
+test: $(STAMP) $(TORCH_STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy

@@ -38,6 +38,17 @@ def test_packages_import_only_downward() -> None:
     assert result.returncode == 0, result.stderr
 
 
+def test_the_engine_and_nn_never_import_torch() -> None:
+    """PyTorch loads only on the way to it (`to_torch`, `from_torch`), never with the packages."""
+    code = (
+        "import sys, autograd_lite, nn, autograd_lite.cli\n"
+        "nn.MLP(2, [3, 1], seed=0)([1.0, 2.0]).backward()\n"
+        "assert not any(m == 'torch' or m.startswith('torch.') for m in sys.modules), 'torch'\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
 ROOT = Path(__file__).resolve().parent.parent
 NOT_SOURCE = (".git", ".venv", "build", "dist", "out", "*.egg-info", "__pycache__", ".*_cache")
 
