@@ -18,6 +18,7 @@ import math
 import numbers
 import random
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from autograd_lite import Value, dot
 from autograd_lite.value import Operand, dots
@@ -191,6 +192,21 @@ class MLP(Module):
         for layer in self.layers[1:]:
             out = layer(out)
         return out[0] if self.nouts[-1] == 1 else out
+
+    @classmethod
+    def from_torch(cls, module: Any) -> MLP:
+        """The MLP a `torch.nn.Sequential` of `Linear` layers and activations computes, with its
+        weights (the way back from `to_torch`; see `nn.pytorch.mlp_from_torch` for what fits).
+
+        Needs the torch extra (ImportError without it).
+        """
+        from nn.pytorch import mlp_from_torch
+
+        nin, nouts, activation, out_activation, numbers = mlp_from_torch(module)
+        model = cls(nin, nouts, activation, out_activation)
+        for parameter, number in zip(model.parameters(), numbers):
+            parameter.data = number
+        return model
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """`layers.{i}.` followed by each layer's names, e.g. `layers.0.neurons.1.w.0`."""

@@ -64,6 +64,15 @@ class Module(abc.ABC):
         for name, parameter in named:
             parameter.data = values[name]
 
+    def to_torch(self) -> Any:
+        """This model as a float64 `torch.nn.Sequential` with the same weights and activations.
+
+        Needs the torch extra (ImportError without it); see `nn.pytorch` for what carries over.
+        """
+        from nn.pytorch import to_torch
+
+        return to_torch(self)
+
     def save(self, path: StrPath) -> None:
         """Write the architecture and parameters to `path` as JSON, atomically."""
         write_model(path, self.architecture(), self.state_dict())
