@@ -105,6 +105,7 @@ def torch_forms(torch: Any) -> dict[str, Callable[..., Any]]:
         "sign": torch.sign,
         "floor": torch.floor,
         "ceil": torch.ceil,
+        "stop_gradient": torch.Tensor.detach,
         # n-ary
         "sum": lambda *xs: _sum(torch, list(xs)),
         "dot": dot,

@@ -1,7 +1,8 @@
 """Every rule against PyTorch (float64): value and first to third derivatives, edges included.
 
 The numbers below were computed by PyTorch 2.13.0 with tests/generate_torch_reference.py (which
-rewrites the block between the markers); torch is not needed to run this file. Each case is
+rewrites the block between the markers, through each rule's form in
+autograd_lite.pytorch.torch_forms); torch is not needed to run this file. Each case is
 `(name, args, diff, value, gradient, hessian, third)`: the gradient and Hessian are toward the
 arguments at the positions `diff`, `third[k]` is the third derivative toward `diff[k]` alone.
 
@@ -1028,8 +1029,8 @@ REFERENCE = [
         (0,),
         2.4844758366855597,
         [1.037611085908145],
-        [[-0.07449527709766628]],
-        [0.098596690276323],
+        [[-0.07449527709766629]],
+        [0.09859669027632302],
     ),
     ("gelu", (0.0,), (0,), 0.0, [0.5], [[0.7978845608028654]], [-0.0]),
     ("gelu", (-0.0,), (0,), -0.0, [0.5], [[0.7978845608028654]], [0.0]),
@@ -1895,6 +1896,7 @@ REFERENCE = [
     ("where", (1.0, nan, 2.0), (1, 2), nan, [1.0, 0.0], [[0.0, 0.0], [0.0, 0.0]], [0.0, 0.0]),
     ("where", (0.0, inf, nan), (1, 2), nan, [0.0, 1.0], [[0.0, 0.0], [0.0, 0.0]], [0.0, 0.0]),
 ]
+PENDING = []
 # END TORCH REFERENCE
 
 
@@ -2039,8 +2041,18 @@ def test_deviations_are_still_deviations(key, reason) -> None:
 
 
 def test_every_function_of_the_table_is_compared() -> None:
-    """Each rule of the table but the n-ary sum and dot has PyTorch numbers here."""
-    assert {case[0] for case in REFERENCE} == set(RULES) - {"sum", "dot"}
+    """Each rule of the table but the n-ary sum and dot has PyTorch numbers here, or is pending.
+
+    A rule added where PyTorch is not installed is listed in PENDING by the generator; this
+    test then skips, naming it, until the generator runs with PyTorch.
+    """
+    pending = {case[0] for case in PENDING}
+    assert {case[0] for case in REFERENCE} | pending == set(RULES) - {"sum", "dot"}
+    if pending:
+        pytest.skip(
+            f"PyTorch's numbers pending for {sorted(pending)}: run "
+            "tests/generate_torch_reference.py with the torch extra installed"
+        )
 
 
 @pytest.mark.parametrize("case", REFERENCE, ids=[_ids(c) for c in REFERENCE])
