@@ -6,9 +6,12 @@ except those that check what happens without it.
 
 from __future__ import annotations
 
+import ast
 import importlib.util
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +25,7 @@ needs_torch = pytest.mark.skipif(
     reason="needs PyTorch, the torch extra: pip install -e '.[torch]' (make test installs it)",
 )
 
+README = Path(__file__).resolve().parents[1] / "README.md"
 BATCH = [[0.5, -1.0, 2.0], [-0.3, 0.8, 0.1], [1.5, 0.0, -2.2], [0.0, 0.0, 0.0]]
 
 
@@ -285,3 +289,15 @@ def test_without_torch_to_torch_says_to_install_the_extra() -> None:
     assert result.returncode == 0, result.stderr
     hint = f"needs PyTorch, the torch extra: {EXTRA_HINT}"
     assert result.stdout.splitlines() == [f"to_torch {hint}", f"from_torch {hint}"]
+
+
+@needs_torch
+def test_the_readme_example_prints_the_same_outputs_twice() -> None:
+    """The README's example: the module's outputs on a batch are the model's, to 1e-12."""
+    text = README.read_text(encoding="utf-8").split("## Graduate to PyTorch", 1)[1]
+    source = re.search(r"```python\n(.*?)```", text, re.DOTALL)
+    assert source
+    done = subprocess.run([sys.executable, "-c", source.group(1)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    theirs, ours = (ast.literal_eval(line) for line in done.stdout.splitlines())
+    _close(ours, theirs)

@@ -49,6 +49,8 @@ RUN_BY = {
     "autograd-lite demo NAME": "test_the_demo_commands_run_in_the_clone",
     "python -m demos.NAME": "test_the_demo_commands_run_in_the_clone",
     "autograd-lite demo moons --compiled": "test_the_compiled_moons_command_of_the_speed_table",
+    "autograd-lite demo graduate": "(tests/test_demos_graduate.py runs it, checks its output here)",
+    ".venv/bin/pip install '.[torch]'": "(the torch extra: make test installs it the same way)",
     "autograd-lite grad/draw/explain/check/demo": "(the subcommands: tests/test_cli.py runs each)",
 }
 
