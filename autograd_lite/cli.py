@@ -22,12 +22,14 @@ from pathlib import Path
 from typing import NoReturn
 
 from autograd_lite import __version__
+from autograd_lite.exercises import LEVELS, exercise
 from autograd_lite.explaining import explain
 from autograd_lite.expr import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, Expression, fold, parse
 from autograd_lite.functional import hessian
 from autograd_lite.gradcheck import GradcheckError, ProbeOutsideDomain, gradcheck
 from autograd_lite.graph import RENDER_TIMEOUT, RendererError, draw_graph, save_graph
 from autograd_lite.value import Value, as_value
+from autograd_lite.worksheet import check_format, save_worksheet
 
 PROG = "autograd-lite"
 DEMOS = "nn.demos"  # the package of runnable demos, found when `demo` runs
@@ -42,6 +44,8 @@ examples:
   autograd-lite explain "(h := w*x + b) + sigmoid(h)" --at w=0.4,x=0.6,b=0.6 --wrt w
   autograd-lite explain "x*y + sin(x)" --at x=1.5,y=-2 --wrt x --steps
   autograd-lite check "log(1 + exp(x)) / sqrt(y)" --at x=0.5,y=2
+  autograd-lite worksheet "tanh(w*x + b)" --at w=-3,x=2,b=6.88 -o sheet.html --answers key.html
+  autograd-lite worksheet --seed 7 --level 2 -o sheet.pdf   (an exercise made from a seed)
   autograd-lite demo              (lists the demos)
 
 EXPR is a Python-style formula: numbers, variables, + - * / **, the constants
@@ -87,8 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         (args.parser if hasattr(args, "parser") else parser).error(
             f"unrecognized arguments: {' '.join(unknown)}"
         )
-    if getattr(args, "expr", "") is None:
-        args.parser.error("the following arguments are required: EXPR")
+    if getattr(args, "expr", "") is None and getattr(args, "seed", None) is None:
+        args.parser.error("the following arguments are required: EXPR (or --seed N)")
     try:
         status: int = args.run(args)
     except (CommandError, ValueError, ArithmeticError) as error:
@@ -153,6 +157,18 @@ def _parser() -> _Parser:
     )
     check.set_defaults(run=_check)
 
+    worksheet = _formula_command(
+        commands, "worksheet", "write the backward pass with blanks to fill in, and its key"
+    )
+    worksheet.add_argument(
+        "-o", "--output", metavar="FILE", required=True, help="the sheet: .html, .svg, .pdf, .dot"
+    )
+    worksheet.add_argument(
+        "--answers", metavar="FILE", help="also write the answer key (same formats)"
+    )
+    _exercise_options(worksheet)
+    worksheet.set_defaults(run=_worksheet)
+
     demo = commands.add_parser("demo", help="run a demo (lists them without NAME)")
     demo.add_argument("name", nargs="?", metavar="NAME")
     demo.add_argument("demo_args", nargs=argparse.REMAINDER, metavar="ARGS")
@@ -175,6 +191,17 @@ def _formula_command(
     )
     command.set_defaults(parser=command)
     return command
+
+
+def _exercise_options(command: _Parser) -> None:
+    """--seed and --level: an exercise made from a seed instead of EXPR and --at."""
+    levels = "; ".join(f"{level}: {text}" for level, text in LEVELS.items())
+    command.add_argument(
+        "--seed", type=int, metavar="N", help="make an exercise from seed N instead of EXPR"
+    )
+    command.add_argument(
+        "--level", type=int, choices=tuple(LEVELS), default=1, help=f"of the exercise ({levels})"
+    )
 
 
 # ---------------------------------------------------------------- the commands
@@ -255,6 +282,17 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _worksheet(args: argparse.Namespace) -> int:
+    for path in filter(None, (args.output, args.answers)):
+        check_format(path)  # before anything is written
+    title, output = _exercise_or_formula(args)
+    paths = [save_worksheet(output, args.output, title=title)]
+    if args.answers:
+        paths.append(save_worksheet(output, args.answers, answers=True, title=title))
+    print(f"wrote {' and '.join(map(str, paths))}")
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     demos = _demos()
     if args.name is None:
@@ -274,6 +312,21 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _exercise_or_formula(args: argparse.Namespace) -> tuple[str, Value]:
+    """The formula and its point as one line of text, and its output Value with its graph:
+    from EXPR and --at, or from the exercise of --seed and --level (said on stdout)."""
+    if args.seed is None:
+        expr, point = _formula(args)
+        _, output = _evaluate(expr, point)
+        return f"{args.expr} at {_show(point)}", output
+    if args.expr is not None or args.at:
+        raise CommandError("give EXPR and --at, or --seed and --level, not both")
+    made = exercise(args.seed, args.level)
+    print(f"exercise {args.seed} of level {args.level}: {made.expr} at {made.at()}")
+    _, output = made.build()
+    return f"{made.expr} at {made.at()}", output
 
 
 def _formula(args: argparse.Namespace) -> tuple[Expression, dict[str, float]]:
