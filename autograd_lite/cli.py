@@ -9,16 +9,12 @@ where the formula's value, or a derivative `grad` would print, comes out inf or 
 from __future__ import annotations
 
 import argparse
-import ast
-import importlib
-import importlib.util
 import math
 import os
-import runpy
 import sys
 import textwrap
 from collections.abc import Sequence
-from pathlib import Path
+from importlib.metadata import entry_points
 from typing import NoReturn
 
 from autograd_lite import __version__
@@ -32,7 +28,14 @@ from autograd_lite.value import Value, as_value
 from autograd_lite.worksheet import check_format, save_worksheet
 
 PROG = "autograd-lite"
-DEMOS = "nn.demos"  # the package of runnable demos, found when `demo` runs
+COMMANDS = "autograd_lite.commands"
+"""The entry-point group through which a package built on the engine adds commands.
+
+Each entry point names a function that takes the subcommands (what argparse's
+`add_subparsers()` returns) and adds its own, with `run` as a default: a function of the parsed
+arguments that returns the exit status and raises ValueError for bad input (one line, exit 2).
+`nn` adds `demo` this way, so the engine imports nothing that sits above it.
+"""
 MAX_SECOND_ORDER = 1000
 """The most variables `--order 2` takes: the Hessian has a row per variable, each a pass."""
 EXAMPLES = f"""\
@@ -169,10 +172,13 @@ def _parser() -> _Parser:
     _exercise_options(worksheet)
     worksheet.set_defaults(run=_worksheet)
 
-    demo = commands.add_parser("demo", help="run a demo (lists them without NAME)")
-    demo.add_argument("name", nargs="?", metavar="NAME")
-    demo.add_argument("demo_args", nargs=argparse.REMAINDER, metavar="ARGS")
-    demo.set_defaults(run=_demo)
+    for command in sorted(entry_points(group=COMMANDS), key=lambda entry: entry.name):
+        try:
+            add = command.load()
+        except (ImportError, AttributeError) as error:  # a broken package costs its command only
+            print(f"{PROG}: warning: no command {command.name!r}: {error!r}", file=sys.stderr)
+            continue
+        add(commands)
     return parser
 
 
@@ -293,24 +299,6 @@ def _worksheet(args: argparse.Namespace) -> int:
     return 0
 
 
-def _demo(args: argparse.Namespace) -> int:
-    demos = _demos()
-    if args.name is None:
-        print("demos (run one with: autograd-lite demo NAME):")
-        for name, summary in demos.items():
-            print(f"  {name:<16} {summary}")
-        return 0
-    if args.name not in demos:
-        raise CommandError(f"unknown demo {args.name!r}; the demos are {', '.join(demos)}")
-    module = importlib.import_module(f"{DEMOS}.{args.name}")
-    run = getattr(module, "main", None)
-    if callable(run):
-        return int(run(args.demo_args) or 0)
-    sys.argv = [f"demos/{args.name}.py", *args.demo_args]
-    runpy.run_module(module.__name__, run_name="__main__")
-    return 0
-
-
 # ---------------------------------------------------------------- helpers
 
 
@@ -392,18 +380,6 @@ def _show(point: dict[str, float], most: int = 4) -> str:
     """The point as the user typed it with --at, `x=1.5,y=-2`, its first `most` entries only."""
     shown = ",".join(f"{name}={_ten_digits(number)}" for name, number in list(point.items())[:most])
     return shown + (f",... ({len(point)} variables)" if len(point) > most else "")
-
-
-def _demos() -> dict[str, str]:
-    """Every demo's name and the first line of its docstring (read, not imported)."""
-    spec = importlib.util.find_spec(DEMOS)
-    found: dict[str, str] = {}
-    for folder in (spec and spec.submodule_search_locations) or []:
-        for path in sorted(Path(folder).glob("*.py")):
-            if not path.stem.startswith("_"):
-                docstring = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
-                found[path.stem] = (docstring or "").split("\n")[0]
-    return found
 
 
 def _ten_digits(x: float) -> str:

@@ -8,12 +8,14 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import autograd_lite
+import autograd_lite.cli
 from autograd_lite.cli import main
 
 DEMO_FOLDER = Path(__file__).resolve().parent.parent / "nn" / "demos"
@@ -154,6 +156,37 @@ def test_demo_runs_with_its_arguments(tmp_path: Path) -> None:
     done = run("demo", "worked_example", "--steps", "2", "--out", str(tmp_path))
     assert done.returncode == 0, done.stderr
     assert "0.08216704" in done.stdout
+
+
+def test_commands_of_other_packages_come_through_the_entry_point(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A package adds a command through `autograd_lite.commands`; its ValueError is one line."""
+
+    def add(commands: Any) -> None:
+        hello = commands.add_parser("hello", help="say hello")
+        hello.add_argument("name")
+        hello.set_defaults(run=greet)
+
+    def greet(args: Any) -> int:
+        if not args.name.isalpha():
+            raise ValueError(f"a name is letters, got {args.name!r}")
+        print(f"hello {args.name}")
+        return 0
+
+    class Entry:
+        name = "hello"
+
+        def load(self) -> Any:
+            return add
+
+    def entry_points(group: str) -> list[Entry]:
+        return [Entry()] if group == autograd_lite.cli.COMMANDS else []
+
+    monkeypatch.setattr(autograd_lite.cli, "entry_points", entry_points)
+    assert cli(capsys, "hello", "you") == (0, "hello you\n", "")
+    assert "a name is letters, got 'a\\nb'" in refused(capsys, "hello", "a\nb")
+    assert "invalid choice: 'demo'" in refused(capsys, "demo")  # only what is registered
 
 
 BAD_INPUTS = [

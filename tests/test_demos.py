@@ -244,3 +244,19 @@ def test_iris_demo_classifies_held_out_flowers(tmp_path: Path) -> None:
     assert sum(map(sum, counts)) == 45
     assert sum(counts[k][k] for k in range(3)) == int(accuracy[2])
     assert (tmp_path / "iris.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_every_demo_module_is_listed_and_runnable() -> None:
+    """A module written in nn/demos but not named in `demos()` could not be run: none is missed.
+
+    Each listed demo has a one-line summary and a `main(argv)`.
+    """
+    import nn.demos
+
+    folder = Path(nn.demos.__file__).parent
+    written = {path.stem for path in folder.glob("*.py") if not path.stem.startswith("_")}
+    listed = nn.demos.demos()
+    assert set(listed) == written
+    for demo in listed.values():
+        assert (demo.__doc__ or "").splitlines()[0].strip()
+        assert callable(demo.main)
