@@ -41,7 +41,7 @@ PIP_HINT = "the render extra (`pip install '.[render]'` in a clone) for SVG with
 _ROOT_COLOUR = "#fdd0a2"
 _PARAMETER_COLOUR = "#c6dbef"
 _CONSTANT_COLOUR = "#f0f0f0"
-_BIAS_COLOUR = "#dadaeb"
+_SINGLE_COLOUR = "#dadaeb"
 _OP_STYLE = {"shape": "ellipse", "fontsize": "10", "width": "0.4", "height": "0.3", "margin": "0"}
 
 LAYOUT_LIMITS = "graph [nslimit=1 nslimit1=1 mclimit=0.5]"
@@ -72,8 +72,6 @@ class RendererError(RuntimeError):
 # Rules whose inputs can trade places without changing anything: their edges need no position.
 # (`dot` pairs w_i with x_i, and the local derivatives on its edges already say which is which.)
 _ORDER_FREE = frozenset({"+", "*", "sum", "dot"})
-# The last part of a dotted parameter name (`layers.0.neurons.1.b`) that marks a bias.
-_BIAS_NAMES = frozenset({"b", "bias"})
 
 
 def draw_graph(
@@ -93,9 +91,11 @@ def draw_graph(
     operation, edges in data-flow order. A constant operand is written into its op node
     (`* 3`); where the order of the inputs matters (`-`, `/`, `**`, ...) the edges are marked
     `a`, `b` (or 1, 2, 3, ...), and with `show_local` every edge carries the local derivative of
-    the op's output toward that input. Parameters (labelled leaves) are blue, biases purple,
-    constants grey, the root orange, as the legend says; dotted parameter names
-    (`layers.0.neurons.1.w.0`, as `nn` labels them) group their neurons and layers in boxes.
+    the op's output toward that input. Parameters (labelled leaves) are blue, constants grey,
+    the root orange, as the legend says. Dotted parameter names group the parameters by their
+    structure alone: `part.3` is item 3 of a container, so `layers.0.neurons.1.w.0` (entry 0 of
+    vector `w`) and `layers.0.neurons.1.b` (a single number, purple: a neuron's bias in `nn`)
+    sit in a box "neuron 1" inside a box "layer 0", whatever the parts are called.
     Only the `max_nodes` Values nearest the root are drawn; the rest become one "… N more
     nodes" box. Nodes are named by their place in topological order, so the DOT text of a
     graph is reproducible. In Jupyter the result shows as SVG with or without the system
@@ -307,8 +307,8 @@ def _legend(
     import graphviz
 
     kinds = [("parameter", _PARAMETER_COLOUR)]
-    if any(_is_bias(node) for node in leaves):
-        kinds.append(("bias", _BIAS_COLOUR))
+    if any(_is_single(node) for node in leaves):
+        kinds.append(("single parameter", _SINGLE_COLOUR))
     kinds += [("constant", _CONSTANT_COLOUR), ("intermediate", "white"), ("output", _ROOT_COLOUR)]
     notes = ["a, b: the operands in order"] if positioned else []
     notes += ["∂: local derivative"] if show_local else []
@@ -318,14 +318,20 @@ def _legend(
     row = graphviz.Digraph()
     row.attr(rank="same")
     for kind, colour in kinds:
-        row.node(f"legend_{kind}", kind, style="filled", fillcolor=colour)
+        row.node(_legend_name(kind), kind, style="filled", fillcolor=colour)
     for k, note in enumerate(notes):
         row.node(f"legend_note{k}", note, shape="plaintext")
     box.subgraph(row)
-    names = [f"legend_{kind}" for kind, _ in kinds] + [f"legend_note{k}" for k in range(len(notes))]
+    names = [_legend_name(kind) for kind, _ in kinds]
+    names += [f"legend_note{k}" for k in range(len(notes))]
     for tail, head in itertools.pairwise(names[::-1] if across else names):
         box.edge(tail, head, style="invis")
     dot.subgraph(box)
+
+
+def _legend_name(kind: str) -> str:
+    """The DOT name of a legend's sample node: `legend_single_parameter`."""
+    return "legend_" + kind.replace(" ", "_")
 
 
 def _record(
@@ -348,19 +354,20 @@ def _escape_record(text: str) -> str:
     return text.replace("\n", " ")
 
 
-def _is_bias(node: Value) -> bool:
-    """Whether the leaf `node` is a parameter named as a bias by a dotted name (`neurons.1.b`)."""
-    return "." in node.label and node.label.rsplit(".", 1)[1] in _BIAS_NAMES
+def _is_single(node: Value) -> bool:
+    """Whether the leaf `node` is a module's parameter of one number, not an entry of a vector:
+    its dotted name ends in a name, not an index (`neurons.1.b`, not `neurons.1.w.0`)."""
+    return not node.label.rpartition(".")[2].isdigit() and bool(_module_of(node.label))
 
 
 def _style(node: Value, is_root: bool, is_leaf: bool) -> dict[str, str]:
-    """Node attributes telling the root, parameters, biases, constants and intermediates apart."""
+    """Node attributes telling the root, parameters, constants and intermediates apart."""
     if is_root:
         return {"style": "filled,bold", "fillcolor": _ROOT_COLOUR, "penwidth": "2"}
     if not is_leaf:
         return {}
-    if _is_bias(node):
-        return {"style": "filled", "fillcolor": _BIAS_COLOUR}
+    if _is_single(node):
+        return {"style": "filled", "fillcolor": _SINGLE_COLOUR}
     if node.label:
         return {"style": "filled", "fillcolor": _PARAMETER_COLOUR}
     return {"style": "filled", "fillcolor": _CONSTANT_COLOUR, "fontcolor": "#555555"}

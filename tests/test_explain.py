@@ -232,3 +232,14 @@ def test_a_long_unlabelled_chain_folds_into_one_factor() -> None:
         f"df/dx = {1.5**17:.8f}\n(the chain from x has 17 steps, more than the 16 spelled out: "
         "label Values on the way to see it in parts)"
     )
+
+
+def test_the_name_explain_is_the_function_alone() -> None:
+    """`autograd_lite.explain` is the function; its module has a name of its own."""
+    import importlib.util
+
+    from autograd_lite import explaining
+
+    assert ag.explain is explaining.explain
+    assert callable(ag.explain)
+    assert importlib.util.find_spec("autograd_lite.explain") is None

@@ -273,7 +273,7 @@ def test_legend_names_the_kinds_of_values() -> None:
 
 
 def test_nn_parameters_are_grouped_by_layer_and_neuron() -> None:
-    """Dotted names make a box per layer holding a box per neuron; biases are marked."""
+    """Dotted names make a box per layer holding a box per neuron; single numbers are marked."""
     import nn
 
     model = nn.MLP(2, [2, 1], seed=0)
@@ -286,7 +286,24 @@ def test_nn_parameters_are_grouped_by_layer_and_neuron() -> None:
     assert "layers.0.neurons.1.w.0 |" in neuron
     assert "tanh" in neuron  # the activation sits with its neuron
     assert 'layers.0.neurons.1.b | data 0.2 | grad 0 }" fillcolor="#dadaeb"' in neuron
-    assert "legend_bias" in source
+    assert 'legend_single_parameter [label="single parameter"' in source
+
+
+def test_grouping_reads_the_names_structure_not_their_words() -> None:
+    """Any words group alike: `blocks.0.units.2.kernel.1` sits in "unit 2" inside "block 0",
+    `blocks.0.units.2.offset` (no index: a single number) is marked; plain names are not."""
+    kernel = [Value(0.5, f"blocks.0.units.2.kernel.{k}") for k in range(2)]
+    offset = Value(0.1, "blocks.0.units.2.offset")
+    x, w_b = Value(1.0, "x"), Value(2.0, "w.b")
+    source = draw_graph(ag.dot(kernel, [x, x]) + offset + w_b).source
+    unit = source.split('subgraph "cluster_blocks.0.units.2" {', 1)[1].split("\n\t\t}", 1)[0]
+    assert 'label="unit 2"' in unit
+    assert "blocks.0.units.2.kernel.1 |" in unit
+    assert 'blocks.0.units.2.offset | data 0.1 | grad 0 }" fillcolor="#dadaeb"' in unit
+    assert 'subgraph "cluster_blocks.0" {' in source
+    assert 'label="block 0"' in source
+    assert '{ w.b | data 2 | grad 0 }" fillcolor="#c6dbef"' in source  # no index: no module
+    assert '{ x | data 1 | grad 0 }" fillcolor="#c6dbef"' in source
 
 
 def test_jupyter_shows_a_drawing_without_system_graphviz(no_system_dot: None) -> None:
