@@ -13,7 +13,7 @@ from autograd_lite.explaining import explain
 from autograd_lite.functional import grad, gradients, hessian, value_and_grad
 from autograd_lite.gradcheck import GradcheckError, gradcheck
 from autograd_lite.graph import RendererError, draw_graph, save_graph
-from autograd_lite.graph import html_or_none as _html_or_none
+from autograd_lite.graph import html_display as _html_display
 from autograd_lite.graph import svg_or_none as _svg_or_none
 from autograd_lite.rule import Rule, primitive
 from autograd_lite.rules import abs_rule as abs
@@ -63,7 +63,7 @@ from autograd_lite.value import Value, dot, no_grad, stop_gradient, sum, topolog
 # not shown. The hooks are attached here, above both modules, so that value.py never imports
 # the drawing code that builds on it.
 Value._repr_svg_ = _svg_or_none  # type: ignore[attr-defined]
-Value._repr_html_ = _html_or_none  # type: ignore[attr-defined]
+Value._repr_html_ = _html_display  # type: ignore[attr-defined]
 
 __version__ = "0.1.0"
 

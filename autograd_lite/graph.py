@@ -16,6 +16,7 @@ anything but a one-line RendererError.
 from __future__ import annotations
 
 import functools
+import html
 import itertools
 import math
 import os
@@ -43,6 +44,12 @@ _PARAMETER_COLOUR = "#c6dbef"
 _CONSTANT_COLOUR = "#f0f0f0"
 _SINGLE_COLOUR = "#dadaeb"
 _OP_STYLE = {"shape": "ellipse", "fontsize": "10", "width": "0.4", "height": "0.3", "margin": "0"}
+# A Value used more often than this is drawn once, with an edge to its first use only; each
+# other use gets a small dashed copy beside it. Edges from one node to far-apart ranks are what
+# makes Graphviz's layout grow with the square of the uses (a long edge is a chain of virtual
+# nodes, and all of them cross), so copies keep drawing linear in what is drawn.
+_FAN_OUT = 4
+_USE_STYLE = {"shape": "box", "style": "dashed,rounded", "fontsize": "10", "height": "0.25"}
 
 LAYOUT_LIMITS = "graph [nslimit=1 nslimit1=1 mclimit=0.5]"
 """Graphviz attributes that bound the layout's iterations, put first so the graph may override."""
@@ -138,9 +145,25 @@ def _draw(
         dot.attr(label="grad not computed yet: call backward() on the root", fontname="Helvetica")
     if hidden:
         dot.node("more", f"… {hidden:,} more nodes", shape="box", style="dashed")
+    uses = _uses(graph, order, names)
     clusters: dict[str, graphviz.Digraph] = {}
     horizontal = rankdir in ("LR", "RL")  # a record lays its fields across the rank direction
     positioned = False
+    first_use: dict[str, str] = {}
+    copies: set[str] = set()
+
+    def tail(source: str, shown: str, into: Any, op_name: str) -> str:
+        """The node an edge from `source` into `op_name` starts at: `source` for its first
+        consumer or when it is used at most _FAN_OUT times, else a small copy beside this use."""
+        if uses[source] <= _FAN_OUT or first_use.setdefault(source, op_name) == op_name:
+            return source
+        copy = f"{source}_in_{op_name}"
+        if copy not in copies:
+            copies.add(copy)
+            tip = _printable(f"{shown}: see {source}")
+            into.node(copy, _escape_record(shown), tooltip=tip, **_USE_STYLE)
+        return copy
+
     for node in order:
         name = names[node]
         home = homes.get(node, "")
@@ -148,15 +171,17 @@ def _draw(
         grad = node.grad if grads is None else grads[node]
         i = graph.position[node]
         rule = graph.rules[i]
+        used = uses[name] if uses[name] > _FAN_OUT else 0
         into.node(
             name,
-            _record(node, grad if show_grad else None, horizontal, labels),
+            _record(node, grad if show_grad else None, horizontal, labels, used),
             **_style(node, node is root, rule is None),
         )
         if rule is None:
             continue
         op_name = f"{name}_op"
-        into.node(op_name, graphviz.escape(_op_text(rule.name, graph.operands[i])), **_OP_STYLE)
+        text = _printable(_op_text(rule.name, graph.operands[i]))
+        into.node(op_name, graphviz.escape(text), **_OP_STYLE)
         parents = graph.parents[i]
         marks = _positions(rule.name, len(parents))
         positioned = positioned or bool(marks)
@@ -170,9 +195,11 @@ def _draw(
                 edge |= {"headlabel": marks[k], "labelfontsize": "9", "labelfontcolor": "#3465a4"}
             if show_local:
                 edge |= {"label": f"∂ {local:.4g}", "fontsize": "9", "fontcolor": "#555555"}
-            dot.edge(names[parent], op_name, **edge)
+            source = names[parent]
+            shown = parent.label or (labels.get(parent, "") if labels else "") or source
+            dot.edge(tail(source, shown, into, op_name), op_name, **edge)
         if cut:
-            dot.edge("more", op_name, style="dashed")
+            dot.edge(tail("more", "…", into, op_name), op_name, style="dashed")
         dot.edge(op_name, name)
     for path in sorted(clusters, key=lambda path: -path.count(".")):  # deepest first
         parent_path = _enclosing(path)
@@ -215,6 +242,23 @@ def _drawing_class() -> type[graphviz.Digraph]:
     return Drawing
 
 
+def _uses(graph: Record, order: list[Value], names: dict[Value, str]) -> dict[str, int]:
+    """How many drawn edges start at each drawn node (by DOT name), and at the "more" box."""
+    uses = dict.fromkeys([*names.values(), "more"], 0)
+    for node in order:
+        i = graph.position[node]
+        if graph.rules[i] is None:
+            continue
+        cut = False
+        for parent in graph.parents[i]:
+            if parent in names:
+                uses[names[parent]] += 1
+            else:
+                cut = True
+        uses["more"] += cut
+    return uses
+
+
 def _op_text(op: str, inputs: tuple[Value | float, ...]) -> str:
     """The op's name with its constant operands in place: `* 3` for x * 3, `1 -` for 1 - x.
 
@@ -247,7 +291,7 @@ def _modules(graph: Record, order: list[Value]) -> dict[Value, str]:
         i = position[node]
         rule = rules[i]
         if rule is None:
-            home = _module_of(node.label)
+            home = _module_of(_printable(node.label))
         else:
             found = {homes[p] for p in parents[i] if p in homes and rules[position[p]] is None}
             if len(found) == 1:
@@ -335,20 +379,29 @@ def _legend_name(kind: str) -> str:
 
 
 def _record(
-    node: Value, grad: float | None, horizontal: bool, labels: Mapping[Value, str] | None = None
+    node: Value,
+    grad: float | None,
+    horizontal: bool,
+    labels: Mapping[Value, str] | None = None,
+    used: int = 0,
 ) -> str:
-    """The record label of a Value: its fields label | data | grad (None: no grad field)."""
+    """The record label of a Value: its fields label | data | grad (None: no grad field), and
+    how often it is used when its other uses are drawn as copies."""
     name = node.label or (labels.get(node, "") if labels else "")
     fields = [_escape_record(name)] if name else []
     fields.append(f"data {node.data:.4g}")
     if grad is not None:
         fields.append(f"grad {grad:.4g}")
+    if used:
+        fields.append(f"used {used:,} times")
     text = " | ".join(fields)
     return "{ " + text + " }" if horizontal else text
 
 
 def _escape_record(text: str) -> str:
-    """`text` with the characters that structure a record label escaped."""
+    """`text` with the characters that structure a record label escaped (and, as everywhere a
+    label is written, what UTF-8 cannot encode written as an escape: see `_printable`)."""
+    text = _printable(text)
     for char in '\\{}|<>"':
         text = text.replace(char, "\\" + char)
     return text.replace("\n", " ")
@@ -523,9 +576,10 @@ def html_page(
     layouts = dict(zip(drawings, svgs, strict=True))
     drawn = drawings["LR"].values
     opening = {"RL": "LR", "BT": "TB"}.get(rankdir or "", rankdir)
-    return page.assemble(
+    text = page.assemble(
         graph, drawn, layouts, show_grad=show_grad, update=descent, opening=opening
     )
+    return _printable(text)  # the title holds the root's label
 
 
 def _descent(
@@ -545,12 +599,20 @@ def _descent(
     return page.Descent(float(lr), list(params))
 
 
-def html_or_none(root: Value) -> str | None:
-    """`root`'s interactive page in an iframe, or None when no renderer works (for Jupyter)."""
+def html_display(root: Value) -> str:
+    """`root`'s interactive page in an iframe, for Jupyter; when no renderer can draw it, a few
+    lines of text saying so and why (a Jupyter display must not raise)."""
     try:
         return page.frame(html_page(root))
-    except RendererError:
-        return None
+    except RendererError as error:
+        text = f"{_printable(repr(root))}\nno picture: {error}"
+        return f"<pre>{html.escape(text)}</pre>"
+
+
+def _printable(text: str) -> str:
+    """`text` with what UTF-8 cannot encode (a lone surrogate, as `os.fsdecode` makes of a
+    byte that is no UTF-8) written as its escape, `\\udcff`: labels reach files and displays."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def svg_or_none(root: Value) -> str | None:

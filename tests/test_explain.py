@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import pytest
 
@@ -243,3 +244,29 @@ def test_the_name_explain_is_the_function_alone() -> None:
     assert ag.explain is explaining.explain
     assert callable(ag.explain)
     assert importlib.util.find_spec("autograd_lite.explain") is None
+
+
+def test_a_long_labelled_path_costs_work_linear_in_its_length(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """20,000 labelled steps: the search keeps each path as a trail of constant-size links, so
+    the items it stores per step stay bounded (copying the path per step made it quadratic)."""
+    from autograd_lite import explaining
+
+    stored: list[int] = []
+    push = explaining.heapq.heappush
+
+    def counting(heap: list[Any], entry: tuple[Any, ...]) -> None:
+        stored.append(len(entry[-1]) if entry[-1] is not None else 0)
+        push(heap, entry)
+
+    monkeypatch.setattr(explaining.heapq, "heappush", counting)
+    x = Value(0.5, "x")
+    y = x
+    for k in range(20_000):
+        y = labelled(y * 1.0 + 0.0, f"s{k}")
+    text = explain(y, x)
+    assert len(stored) == 20_000
+    assert max(stored) == 2  # a (step, rest) link, not the path so far
+    assert text.startswith("ds19999/dx = ds19999/ds19998 * ds19998/ds19997 * ")
+    assert text.count("1.00000000") == 20_000 + 1  # each factor, and the product

@@ -227,8 +227,133 @@ def test_jupyter_shows_the_graph(no_system_dot: None) -> None:
 
 
 def test_jupyter_falls_back_to_text_without_a_renderer(no_renderer: None) -> None:
-    """With no renderer, _repr_svg_ returns None so Jupyter shows the text repr."""
-    assert tiny()._repr_svg_() is None
+    """With no renderer, _repr_svg_ returns None and the HTML display says why, in text."""
+    y = tiny()
+    assert y._repr_svg_() is None
+    text = y._repr_html_()
+    assert text.startswith("<pre>Value(data=-0.9998")
+    assert "no picture: no Graphviz renderer is installed" in text
+    assert "apt-get install graphviz" in text
+
+
+# ---------------------------------------------------------------- text UTF-8 cannot encode
+# A lone surrogate is what `os.fsdecode` makes of a byte that is no UTF-8 (a file name's).
+UNENCODABLE = "w\udcff"
+
+
+def _unencodable(where: str) -> Value:
+    """A small graph with the unencodable text in one place: a leaf's label, an intermediate's,
+    the root's, or a dotted parameter name (which also names a box)."""
+    x, w = Value(2.0, "x"), Value(-3.0, "w")
+    if where == "leaf":
+        x.label = UNENCODABLE
+    if where == "parameter":
+        w.label = f"layers.0.{UNENCODABLE}.1.b"
+    product = x * w
+    if where == "intermediate":
+        product.label = UNENCODABLE
+    y = ag.tanh(product + 1.5)
+    y.label = UNENCODABLE if where == "root" else "y"
+    return y
+
+
+PLACES = ["leaf", "intermediate", "root", "parameter"]
+
+
+@pytest.mark.parametrize("where", PLACES)
+@pytest.mark.parametrize("suffix", [".dot", ".html", ".svg", ".png"])
+def test_unencodable_labels_are_escaped_in_every_file(
+    where: str, suffix: str, tmp_path: Path
+) -> None:
+    """Every format is written, the text escaped as `\\udcff` (the .dot and the page say so)."""
+    if suffix in (".svg", ".png") and not HAS_DOT:
+        pytest.skip("needs the system Graphviz")
+    path = save_graph(_unencodable(where), tmp_path / f"g{suffix}")
+    if suffix in (".dot", ".html", ".svg"):
+        assert "\\udcff" in path.read_text(encoding="utf-8")
+    else:
+        assert path.read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("where", PLACES)
+def test_unencodable_labels_are_escaped_in_jupyter(where: str, no_system_dot: None) -> None:
+    """Both of a Value's displays and a drawing's display give encodable text."""
+    y = _unencodable(where)
+    for shown in (y._repr_svg_(), y._repr_html_(), *draw_graph(y)._repr_mimebundle_().values()):
+        assert shown is not None
+        assert "\\udcff" in shown
+        shown.encode("utf-8")
+
+
+# ---------------------------------------------------------------- fan-out
+def _leaf_used(n: int) -> Value:
+    """x * x * ... * x: one leaf used n times, by operations n ranks apart."""
+    x = Value(1.0001, "x")
+    y = x
+    for _ in range(n - 1):
+        y = y * x
+    return y
+
+
+def _intermediate_used(n: int) -> Value:
+    """t = x * w, then y = y * t + 1 repeated: an unlabelled Value used n times."""
+    t = Value(1.0001, "x") * Value(0.5, "w")
+    y = t
+    for _ in range(n - 1):
+        y = y * t + 1.0
+    return y
+
+
+def _many_cut(n: int) -> Value:
+    """A sum of n products of an unlabelled Value deep in a chain: cut at max_nodes, every
+    product then has an input in the "more" box."""
+    deep = chain(50)
+    return ag.sum([deep * Value(float(k), f"c{k}") for k in range(n)])
+
+
+def _edges_from(source: str) -> Counter[str]:
+    """How many edges leave each node of a DOT text (legend edges left out)."""
+    tails = re.findall(r"^\t+(\w+) -> ", source, flags=re.MULTILINE)
+    return Counter(tail for tail in tails if not tail.startswith("legend"))
+
+
+@pytest.mark.parametrize(
+    ("build", "max_nodes", "used", "copied"),
+    [
+        (_leaf_used, 500, "v0", 150),
+        (_intermediate_used, 500, "v2", 150),
+        (_many_cut, 60, "more", 50),  # the products drawn, all with a cut input
+    ],
+)
+def test_a_value_used_many_times_is_drawn_once_and_each_use_beside_its_operation(
+    build: object, max_nodes: int, used: str, copied: int
+) -> None:
+    """A node used 200 times keeps one edge; each other use starts at a small copy of it beside
+    its operation, so no edge spans the picture and layout stays linear in what is drawn."""
+    root = build(200)  # type: ignore[operator]
+    source = draw_graph(root, max_nodes=max_nodes).source
+    edges = _edges_from(source)
+    assert max(edges.values()) <= 4
+    copies = [tail for tail in edges if tail.startswith(f"{used}_in_")]
+    assert len(copies) >= copied
+    assert all(edges[copy] <= 2 for copy in copies)  # x * x: one copy, two edges
+    if used != "more":
+        assert re.search(rf"{used} \[label=\"{{ [^\"]*\| used \d+ times }}\"", source)
+
+
+def test_a_few_uses_are_drawn_as_edges() -> None:
+    """A Value used four times keeps its four edges: copies only past that."""
+    source = draw_graph(_leaf_used(4)).source
+    assert _edges_from(source)["v0"] == 4
+    assert "_in_" not in source
+    assert "used" not in source
+
+
+@pytest.mark.skipif(not HAS_DOT, reason="needs the system Graphviz")
+def test_a_value_used_a_thousand_times_is_laid_out() -> None:
+    """x used 1,000 times (500 of them drawn) renders; it ran into the renderer's time limit."""
+    svg = ag.graph.render(draw_graph(_leaf_used(1000)).source, "svg")
+    assert svg.count(b'class="node"') > 500
 
 
 @pytest.mark.parametrize("op", ["-", "/", "**"])
