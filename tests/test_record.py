@@ -94,6 +94,7 @@ def walks(monkeypatch: pytest.MonkeyPatch) -> list[Value]:
 def no_layout(monkeypatch: pytest.MonkeyPatch) -> None:
     """The renderer replaced by an empty SVG: the page is made without Graphviz."""
     monkeypatch.setattr(graph, "render", lambda source, image_format: b"<svg></svg>")
+    monkeypatch.setattr(graph, "render_svgs", lambda sources: ["<svg></svg>"] * len(sources))
 
 
 def test_one_page_is_one_walk_and_each_node_is_decoded_once(
