@@ -59,6 +59,8 @@ def _graph_adjoints(
     a node's shares are added by one `sum` node; a factor that is the number 1 makes no node.
     """
     graph = record.read(output)
+    if targets is not None:
+        targets = set(targets)  # looked up once per node: a list would make the pass quadratic
     relevant = None if targets is None else graph.depending_on(targets)  # None: every node
     incoming: dict[Value, list[Adjoint]] = {output: [seed]}
     found: dict[Value, Adjoint] = {}
