@@ -8,6 +8,7 @@
 3.583853
 """
 
+from autograd_lite.anomaly import detect_anomaly, find_nonfinite
 from autograd_lite.compiling import compile
 from autograd_lite.explaining import explain
 from autograd_lite.functional import grad, gradients, hessian, value_and_grad
@@ -86,6 +87,7 @@ __all__ = [
     "compile",
     "cos",
     "cosh",
+    "detect_anomaly",
     "dot",
     "draw_graph",
     "elu",
@@ -94,6 +96,7 @@ __all__ = [
     "exp2",
     "explain",
     "expm1",
+    "find_nonfinite",
     "floor",
     "gelu",
     "grad",

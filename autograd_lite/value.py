@@ -27,14 +27,32 @@ import contextvars
 import functools
 import math
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from typing import Any, TypeAlias, overload
+from typing import Any, Protocol, TypeAlias, overload
 
 from autograd_lite import rules
 from autograd_lite.rule import Constant, Rule, as_float, differentiating, is_number
 
 Number = int | float
 
-_recording: contextvars.ContextVar[bool] = contextvars.ContextVar("recording", default=True)
+
+class Watcher(Protocol):
+    """What `detect_anomaly()` puts in place of `True` while operations record: it sees each new
+    node and each reverse pass first. The builders test `recording is not True` where they
+    tested `not recording`, so without a watcher nothing is checked and nothing slows."""
+
+    def made(self, node: Value) -> Value:
+        """`node`, just recorded, or an error about it."""
+        ...
+
+    def backward(self, root: Value, seed: float) -> None:
+        """Called before `root.backward(seed)` runs; may raise."""
+        ...
+
+
+_recording: contextvars.ContextVar[bool | Watcher] = contextvars.ContextVar(
+    "recording", default=True
+)
+"""True: operations record; False: they do not (`no_grad`); a Watcher: they record, watched."""
 _is_recording = _recording.get
 
 
@@ -54,11 +72,32 @@ def no_grad() -> Iterator[None]:
 @contextlib.contextmanager
 def recording() -> Iterator[None]:
     """Within this block, operations record even inside `no_grad()` (tracing, higher order)."""
-    token = _recording.set(True)
+    token = _recording.set(_is_recording() or True)  # a watcher stays
     try:
         yield
     finally:
         _recording.reset(token)
+
+
+@contextlib.contextmanager
+def watching(watcher: Watcher) -> Iterator[None]:
+    """Within this block, operations record and `watcher` sees each new node and reverse pass."""
+    token = _recording.set(watcher)
+    try:
+        yield
+    finally:
+        _recording.reset(token)
+
+
+def _watched(watcher: Watcher, build: Builder, *args: Any) -> Value:
+    """`build(*args)` recorded as usual, then shown to `watcher`: the builders' path under a
+    watcher, kept off their hot path (the value is computed once more, the node once)."""
+    token = _recording.set(True)
+    try:
+        node = build(*args)
+    finally:
+        _recording.reset(token)
+    return watcher.made(node)
 
 
 # ---------------------------------------------------------------- building nodes
@@ -98,8 +137,9 @@ def _unary_method(rule: Rule) -> Callable[[Value], Value]:
     def build(a: Value) -> Value:
         x = a.data
         out = forward(x)
-        if not _is_recording():
-            return constant(out)
+        recording = _is_recording()
+        if recording is not True:
+            return _watched(recording, build, a) if recording else constant(out)
         node = _new(Value)  # slots filled here, not by _node(): one call fewer per operation
         node.data = out
         node.grad = 0.0
@@ -131,8 +171,9 @@ def _binary_method(rule: Rule) -> Callable[[Value, Operand], Value]:
             if type(b) is Value:
                 y = b.data
                 out = forward(x, y)
-                if not _is_recording():
-                    return constant(out)
+                recording = _is_recording()
+                if recording is not True:
+                    return _watched(recording, build, a, b) if recording else constant(out)
                 da = d0(x, y, out) if fixed0 is None else fixed0
                 db = d1(x, y, out) if fixed1 is None else fixed1
             else:
@@ -143,8 +184,9 @@ def _binary_method(rule: Rule) -> Callable[[Value, Operand], Value]:
                 else:
                     return NotImplemented  # type: ignore[no-any-return]
                 out = forward(x, y)
-                if not _is_recording():
-                    return constant(out)
+                recording = _is_recording()
+                if recording is not True:
+                    return _watched(recording, build, a, b) if recording else constant(out)
                 da = d0(x, y, out) if fixed0 is None else fixed0
                 b, db = None, y
         else:
@@ -156,8 +198,9 @@ def _binary_method(rule: Rule) -> Callable[[Value, Operand], Value]:
                 return NotImplemented  # type: ignore[no-any-return]
             y = b.data
             out = forward(x, y)
-            if not _is_recording():
-                return constant(out)
+            recording = _is_recording()
+            if recording is not True:
+                return _watched(recording, build, a, b) if recording else constant(out)
             a, da = None, x
             db = d1(x, y, out) if fixed1 is None else fixed1
         node = _new(Value)  # as in _unary_method: no call to _node() on the hot path
@@ -380,6 +423,9 @@ class Value:
         `gradients()` keeps its sums to itself and is.
         """
         seed = as_float(grad)
+        recording = _is_recording()
+        if recording is not True and recording:
+            recording.backward(self, seed)  # under detect_anomaly(): it checks first
         if self._rule is None:
             self.grad += seed
             return
@@ -526,13 +572,16 @@ def _nary(rule: Rule, args: Sequence[Any]) -> Value:
     """
     parents = args if set(map(type, args)) == _ONLY_VALUES else list(map(as_value, args))
     xs = [parent.data for parent in parents]
+    recording = _is_recording()
+    if recording is not True and recording:
+        return _watched(recording, _nary, rule, args)
     if rule.arity is None:
         out = rule.forward(xs)
-        if not _is_recording():
+        if not recording:
             return constant(out)
         return _node(out, rule, None, parents, None, rule.partials[0](xs, out))
     out = rule.forward(*xs)
-    if not _is_recording():
+    if not recording:
         return constant(out)
     return _node(out, rule, None, parents, None, [partial(*xs, out) for partial in rule.partials])
 
@@ -578,11 +627,13 @@ def dots(rows: Sequence[Sequence[Operand]], xs: Sequence[Operand]) -> list[Value
     A layer of neurons is this: every neuron's weighted sum of the same inputs, one `dot` node
     each. ValueError when a row's length differs from that of `xs`.
     """
+    recording = _is_recording()
+    if recording is not True and recording:
+        return [_watched(recording, _one_dot, row, xs) for row in rows]
     inputs: list[Value] = list(map(as_value, xs))
     shared = [x.data for x in inputs]
     n, rule = len(inputs), rules.dot_rule
     forward, (partials,) = rule.forward, rule.partials
-    recording = _is_recording()
     made = []
     for row in rows:
         if len(row) != n:
@@ -597,6 +648,11 @@ def dots(rows: Sequence[Sequence[Operand]], xs: Sequence[Operand]) -> list[Value
             else constant(out)
         )
     return made
+
+
+def _one_dot(row: Sequence[Operand], xs: Sequence[Operand]) -> Value:
+    """`dots([row], xs)[0]`: one node, for a watcher to see alone."""
+    return dots([row], xs)[0]
 
 
 def as_value(x: Operand) -> Value:
