@@ -11,6 +11,7 @@
 from autograd_lite.anomaly import detect_anomaly, find_nonfinite
 from autograd_lite.compiling import compile
 from autograd_lite.explaining import explain
+from autograd_lite.forward import hvp, jacfwd, jacobian, jacrev, jvp, vjp
 from autograd_lite.functional import grad, gradients, hessian, value_and_grad
 from autograd_lite.gradcheck import GradcheckError, gradcheck
 from autograd_lite.graph import RendererError, draw_graph, save_graph
@@ -103,7 +104,12 @@ __all__ = [
     "gradcheck",
     "gradients",
     "hessian",
+    "hvp",
     "hypot",
+    "jacfwd",
+    "jacobian",
+    "jacrev",
+    "jvp",
     "leaky_relu",
     "log",
     "log1p",
@@ -129,5 +135,6 @@ __all__ = [
     "tanh",
     "topological_order",
     "value_and_grad",
+    "vjp",
     "where",
 ]

@@ -184,13 +184,13 @@ def _positions(argnums: tuple[int, ...], n_args: int) -> list[int]:
     return positions
 
 
-def _trace(
-    f: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], positions: list[int]
-) -> tuple[list[Value], Value | float]:
-    """Call `f` with fresh input Values at `positions`; return them and f's scalar result.
+def _with_inputs(
+    f: Callable[..., Any], args: Sequence[Any], positions: Sequence[int]
+) -> tuple[list[Any], list[Value]]:
+    """`args` with a fresh input Value at each of `positions`, and those inputs.
 
-    Must run inside `_evaluating()`. A Value argument is passed through a one-input `sum`
-    node: a new node to differentiate with respect to, whose graph still leads to the outer one.
+    A Value argument is passed through a one-input `sum` node: a new node to differentiate
+    with respect to, whose graph still leads to the outer one.
     """
     values = list(args)
     inputs = []
@@ -207,6 +207,17 @@ def _trace(
             )
         values[i] = node
         inputs.append(node)
+    return values, inputs
+
+
+def _trace(
+    f: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], positions: list[int]
+) -> tuple[list[Value], Value | float]:
+    """Call `f` with fresh input Values at `positions`; return them and f's scalar result.
+
+    Must run inside `_evaluating()`.
+    """
+    values, inputs = _with_inputs(f, args, positions)
     out = f(*values, **kwargs)
     if isinstance(out, Value):
         return inputs, out

@@ -14,7 +14,8 @@ ENGINE_NAMES = {
     "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos", "abs",
     "grad", "value_and_grad", "hessian", "compile", "gradcheck", "GradcheckError",
     "draw_graph", "save_graph", "explain",
-    "stop_gradient", "detect_anomaly", "find_nonfinite",
+    "jvp", "jacobian", "jacfwd", "jacrev", "vjp", "hvp", "stop_gradient",
+    "detect_anomaly", "find_nonfinite",
 }  # fmt: skip
 NN_NAMES = {
     "Module", "Neuron", "Layer", "MLP", "load",
