@@ -1,9 +1,14 @@
-"""Check reverse-mode derivatives against finite differences, as PyTorch's `gradcheck` does.
+"""Check derivatives against finite differences, as PyTorch's `gradcheck` does, and say which
+operation is wrong.
 
 The analytic side is the engine's own reverse pass (`value_and_grad`, and `grad` of `grad` for
-the second order); the numeric side only ever evaluates the function (or, for the second order,
-its already checked gradient) at nearby points. The two share no code, so they agree only
-when the rules are right.
+the second order), or its forward pass (`jvp`); the numeric side only ever evaluates the
+function (or, for the second order, its already checked gradient) at nearby points. The two
+share no code, so they agree only when the rules are right.
+
+When they disagree, the culprit is looked for node by node: each local derivative the graph
+recorded at the point is compared with central differences of its rule's own float function
+at that node's operands, and the first that disagrees is named in the error's first line.
 """
 
 from __future__ import annotations
@@ -11,13 +16,26 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd_lite.functional import grad, value_and_grad
+from autograd_lite.anomaly import formula
+from autograd_lite.forward import jvp
+from autograd_lite.functional import _evaluating, grad, value_and_grad
+from autograd_lite.record import read
+from autograd_lite.rule import Rule
 from autograd_lite.rule import as_float as _as_float
 from autograd_lite.value import Operand, Value
 
+MODES = ("rev", "fwd")
+"""The modes `gradcheck` can check: reverse (`grad`) and forward (`jvp`)."""
+
 
 class GradcheckError(AssertionError):
-    """Reverse-mode derivatives disagree with finite differences, or a point is not smooth."""
+    """Derivatives disagree with finite differences, or a point is not smooth.
+
+    `culprit` is the sentence naming the first operation whose recorded local derivative
+    disagrees with central differences of its own function, or None when none does.
+    """
+
+    culprit: str | None = None
 
 
 def gradcheck(
@@ -27,6 +45,7 @@ def gradcheck(
     atol: float = 1e-5,
     rtol: float = 1e-3,
     order: int = 1,
+    modes: Sequence[str] = ("rev",),
 ) -> bool:
     """Check the derivatives of a scalar function against central finite differences.
 
@@ -44,6 +63,8 @@ def gradcheck(
         order: 1 checks the gradient against ``(f(x + eps) - f(x - eps)) / (2 * eps)``, one input
             at a time; 2 also checks every second derivative (the Hessian, from the Value-valued
             reverse pass) against central differences of the gradient.
+        modes: which derivatives to check, any of ``"rev"`` (reverse mode, ``grad``) and
+            ``"fwd"`` (forward mode, one ``jvp`` per input; at order 2, ``jvp`` of ``grad``).
 
     Returns:
         True when every derivative agrees.
@@ -53,7 +74,11 @@ def gradcheck(
             on its two sides differ, as for ``relu`` or ``abs`` at 0, where no derivative exists).
             The message lists each failing input (pair of inputs for the second order) with
             the analytic and the numeric value and their difference, each on its own line,
-            up to MAX_REPORTED of them; inputs that pass are only counted.
+            up to MAX_REPORTED of them; inputs that pass are only counted. When a derivative
+            disagrees, its first line names the operation (and its input) whose recorded local
+            derivative disagrees with central differences of the rule's own function at that
+            node's operands (names as ``explain`` gives them), when one does; that sentence is
+            also the error's ``culprit``.
         ProbeOutsideDomain: a GradcheckError when ``f`` cannot be evaluated at ``x ± eps``
             (``sqrt`` at 0), with the input, the probe and the reason in one line.
 
@@ -75,6 +100,8 @@ def gradcheck(
     xs = [x.data if isinstance(x, Value) else _as_float(x) for x in inputs]
     if order not in (1, 2):
         raise ValueError(f"gradcheck checks order 1 or 2, got order={order!r}")
+    if isinstance(modes, str) or not modes or not set(modes) <= set(MODES):
+        raise ValueError(f"gradcheck's modes are some of {MODES}, got modes={modes!r}")
     if not xs:
         raise ValueError("gradcheck needs at least one input")
     if not eps > 0:
@@ -82,15 +109,13 @@ def gradcheck(
     argnums = tuple(range(len(xs)))
     value_and_gradient = value_and_grad(f, argnums)
     value, gradient = value_and_gradient(*xs)
+    tolerances = _Tolerances(eps, atol, rtol)
     # One evaluation per probe point serves both orders: at order 2 it gives the value and the
     # gradient, checked against the gradient and the Hessian's column.
     if order == 1:
 
         def fn(point: list[float]) -> list[float]:
             return [value_and_gradient(*point)[0]]
-
-        def analytic(j: int) -> list[float]:
-            return [gradient[j]]
 
         at = [value]
     else:
@@ -99,16 +124,103 @@ def gradcheck(
             value, gradient = value_and_gradient(*point)
             return [value, *gradient]
 
-        def analytic(j: int) -> list[float]:
-            # Row j of the Hessian, d(df/dx_j)/dx_i, stands for column j, d(df/dx_i)/dx_j,
-            # which the probes of x_j give: equal when the rules are right, so comparing every
-            # row with its column checks every entry. One row at a time keeps memory linear.
-            row = grad(lambda *ys: grad(f, j)(*ys), argnums)(*xs)
-            return [gradient[j], *row]
-
         at = [value, *gradient]
-    _compare(fn, xs, at, analytic, _Tolerances(eps, atol, rtol))
+    for mode in MODES:
+        if mode in modes:
+            analytic = _analytic(f, xs, gradient, order, mode)
+            try:
+                _compare(fn, xs, at, analytic, tolerances, mode)
+            except GradcheckError as error:
+                culprit = wrong_node(f, xs, tolerances)
+                if culprit is None or isinstance(error, ProbeOutsideDomain):
+                    raise
+                failure = GradcheckError(f"gradcheck failed: {culprit}\n{error}")
+                failure.culprit = culprit
+                raise failure from None
     return True
+
+
+def _analytic(
+    f: Callable[..., Any], xs: list[float], gradient: Sequence[float], order: int, mode: str
+) -> Callable[[int], list[float]]:
+    """The function giving, for input j, the derivatives that the probes of x_j check:
+    df/dx_j, then at order 2 the Hessian's row j, by reverse mode or by forward mode."""
+    argnums = tuple(range(len(xs)))
+
+    def unit(j: int) -> list[float]:
+        return [1.0 if i == j else 0.0 for i in argnums]
+
+    def analytic(j: int) -> list[float]:
+        first = gradient[j] if mode == "rev" else jvp(f, xs, unit(j))[1]
+        if order == 1:
+            return [first]
+        # Row j of the Hessian, d(df/dx_j)/dx_i, stands for column j, d(df/dx_i)/dx_j,
+        # which the probes of x_j give: equal when the rules are right, so comparing every
+        # row with its column checks every entry. One row at a time keeps memory linear.
+        if mode == "rev":
+            row = grad(lambda *ys: grad(f, j)(*ys), argnums)(*xs)
+        else:
+            row = jvp(grad(f, argnums), xs, unit(j))[1]  # forward over reverse
+        return [first, *row]
+
+    return analytic
+
+
+def wrong_node(f: Callable[..., Any], xs: Sequence[float], tolerances: _Tolerances) -> str | None:
+    """The first node of f's graph at `xs` whose recorded local derivative toward an operand
+    disagrees with central differences of its rule's float function there, as a sentence.
+
+    None when every node agrees (then the fault is not in one rule's first derivative: a second
+    derivative, or `f` itself), or when `f` cannot be traced at `xs`.
+    """
+    try:
+        with _evaluating():
+            out = f(*[Value(x, f"x{i}") for i, x in enumerate(xs)])
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+    if not isinstance(out, Value):
+        return None
+    record = read(out)
+    names = record.names
+    for i, rule in enumerate(record.rules):
+        if rule is None:
+            continue
+        operands = record.operands[i]
+        args = [o.data if isinstance(o, Value) else o for o in operands]
+        locals_ = iter(record.locals[i])
+        for k, operand in enumerate(operands):
+            if not isinstance(operand, Value):
+                continue
+            local = next(locals_)
+            slopes = _slopes(rule, args, k, tolerances.eps)
+            if slopes is None:
+                continue
+            left, right = slopes
+            numeric = (left + right) / 2
+            if tolerances.close(local, numeric) or _slopes_apart(left, right, tolerances):
+                continue  # right, or at a kink, where no derivative exists to compare with
+            shown = repr(args[0]) if len(args) == 1 else f"({', '.join(map(repr, args))})"
+            return (
+                f"{names[record.order[i]]} = {formula(record, i)} has a wrong local derivative "
+                f"toward {names[operand]} (input {k} of {rule.name}): recorded {local!r}, "
+                f"central differences of {rule.name} at {shown} give {numeric!r}"
+            )
+    return None
+
+
+def _slopes(rule: Rule, args: list[float], k: int, eps: float) -> tuple[float, float] | None:
+    """One-sided slopes of `rule`'s float function along argument k; None outside its domain."""
+
+    def at(step: float) -> float:
+        moved = list(args)
+        moved[k] += step
+        return rule.forward(moved) if rule.arity is None else rule.forward(*moved)
+
+    try:
+        minus, middle, plus = at(-eps), at(0.0), at(eps)
+    except (ArithmeticError, ValueError):
+        return None
+    return (middle - minus) / eps, (plus - middle) / eps
 
 
 class ProbeOutsideDomain(GradcheckError):
@@ -136,6 +248,8 @@ class _Tolerances:
         return f"eps={self.eps!r}, atol={self.atol!r}, rtol={self.rtol!r}"
 
 
+_MODE_NAMES = {"rev": "reverse mode", "fwd": "forward mode"}
+
 MAX_REPORTED = 20
 """How many failing derivatives a GradcheckError lists; the rest are counted."""
 
@@ -151,6 +265,7 @@ def _compare(
     at: list[float],
     analytic: Callable[[int], list[float]],
     tolerances: _Tolerances,
+    mode: str = "rev",
 ) -> None:
     """Check `analytic(j)[i]` against d fn(x)[i] / d x_j for every j and i; raise on a mismatch.
 
@@ -180,7 +295,7 @@ def _compare(
                     f"move input {j} away from the kink (by much more than eps)"
                 )
             elif not tolerances.close(wanted, numeric):
-                problems.add("reverse mode and central differences disagree")
+                problems.add(f"{_MODE_NAMES[mode]} and central differences disagree")
                 verdict = "MISMATCH"
             else:
                 continue

@@ -9,7 +9,8 @@
 
 `expressions()` draws random expression graphs over the engine's operations (or your own
 `primitive`s) with a point to evaluate them at; `assert_gradients_close` compares reverse mode
-with finite differences. Needs Hypothesis: `pip install hypothesis`.
+with finite differences; `check_primitive(rule)` does both for one rule over its whole domain
+in one call. Needs Hypothesis: `pip install hypothesis`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 try:
-    from hypothesis import assume
+    from hypothesis import assume, given, settings
     from hypothesis import strategies as st
 except ImportError as error:  # pragma: no cover - exercised by a test that hides hypothesis
     raise ImportError("autograd_lite.testing needs Hypothesis: pip install hypothesis") from error
@@ -30,7 +31,7 @@ from autograd_lite.gradcheck import GradcheckError, gradcheck
 from autograd_lite.rule import RULES, Rule
 from autograd_lite.value import Operand, Value
 
-__all__ = ["Expression", "assert_gradients_close", "expressions"]
+__all__ = ["Expression", "assert_gradients_close", "check_primitive", "expressions"]
 
 # ---------------------------------------------------------------- how each operation is drawn
 
@@ -330,70 +331,117 @@ def assert_gradients_close(
     eps: float = 1e-6,
     atol: float = 1e-5,
     rtol: float = 1e-3,
+    modes: Sequence[str] = ("rev",),
 ) -> None:
     """Raise AssertionError when reverse mode and finite differences disagree for `f` at `xs`.
 
-    `order=2` checks the second derivatives too. This is `gradcheck` with the arguments spread,
+    `order=2` checks the second derivatives too; `modes=("rev", "fwd")` checks forward mode
+    (`jvp`) as well. This is `gradcheck` with the arguments spread,
     for use in a Hypothesis test. Its `GradcheckError` (an AssertionError) starts with the
-    formula and the point; for an `Expression` it names the operation whose derivative is
-    wrong, found by checking each node alone at the arguments it received, then shows that
-    check. Under pytest the library's own frames are hidden, so the formula comes first.
+    formula and the point, then, for any `f`, the operation whose recorded local derivative
+    disagrees with central differences of its own function (named as `explain` names nodes, the
+    inputs being x0, x1, ...), then gradcheck's report. Under pytest the library's own frames
+    are hidden, so the formula comes first.
     """
     __tracebackhide__ = True  # pytest: show the test's line, not the checking machinery
     try:
-        gradcheck(f, xs, eps=eps, atol=atol, rtol=rtol, order=order)
+        gradcheck(f, xs, eps=eps, atol=atol, rtol=rtol, order=order, modes=modes)
     except GradcheckError as error:
-        report = str(error)
-    else:
-        return
-    culprit = _wrong_operation(f, xs, order, eps, atol, rtol)
-    raise GradcheckError(_mismatch(f, xs, report, culprit)) from None
+        raise GradcheckError(_mismatch(f, xs, error)) from None
 
 
-def _wrong_operation(
-    f: Callable[..., Any], xs: tuple[float, ...], order: int, eps: float, atol: float, rtol: float
-) -> tuple[Rule, str, str] | None:
-    """The first node of `f` (inputs first) whose rule fails gradcheck alone at its arguments.
+# ---------------------------------------------------------------- one rule over its domain
 
-    Returns the rule, the call as text (`wrong_sin(0.5)`) and its gradcheck report; None when
-    `f` is not an Expression, or every node passes alone.
+_DOMAIN_POINTS: dict[str, tuple[float, float]] = {
+    "real": (-10.0, 10.0),
+    "positive": (_MARGIN, 10.0),
+    "nonzero": (-10.0, 10.0),
+    "> -1": (-1.0 + _MARGIN, 10.0),
+    ">= 1": (1.0 + _MARGIN, 10.0),
+    "[-1, 1]": (-1.0 + _MARGIN, 1.0 - _MARGIN),
+    "(-1, 1)": (-1.0 + _MARGIN, 1.0 - _MARGIN),
+}
+"""Where `check_primitive` draws an input of each domain (`Rule.domain`): inside it by the
+margin, so central differences never leave it; "nonzero" also stays _MARGIN from 0."""
+
+
+def points(rule: Rule) -> st.SearchStrategy[tuple[float, ...]]:
+    """Points in `rule`'s domain (its `Rule.domain`) where it is smooth: no kink (its `kinks`)
+    within 1e-3 along any input, no error there, value and gradient within 1e3 in size."""
+    if rule.arity is None:
+        raise ValueError(f"points needs a rule of fixed arity, got {rule!r}")
+    axes = []
+    for domain in rule.domain:
+        low, high = _DOMAIN_POINTS[domain]
+        axis = st.floats(low, high)
+        if domain == "nonzero":
+            axis = axis.filter(lambda x: abs(x) >= _MARGIN)
+        axes.append(axis)
+    return st.tuples(*axes).filter(lambda xs: _smooth(rule, xs))
+
+
+def _smooth(rule: Rule, xs: tuple[float, ...]) -> bool:
+    """Whether `rule` at `xs` is moderate (value and gradient within 1e3), defined and without
+    a kink within the margin along each input (a kink quantity keeps its sign)."""
+    try:
+        inputs = [Value(x) for x in xs]
+        out = rule(*inputs)
+        if not (math.isfinite(out.data) and abs(out.data) <= _LARGEST):
+            return False
+        if not all(abs(g) <= _LARGEST for g in gradients(out, inputs)):
+            return False
+        center = _kink_values(rule, xs)
+        for i, x in enumerate(xs):
+            for step in _STEPS:
+                moved = (*xs[:i], x + step, *xs[i + 1 :])
+                rule(*moved)  # still defined
+                for u, v in zip(center, _kink_values(rule, moved)):
+                    if not (u * v > 0 or u == v == 0):
+                        return False
+    except (ArithmeticError, ValueError):
+        return False
+    return True
+
+
+def _kink_values(rule: Rule, xs: Sequence[float]) -> list[float]:
+    """`rule.kinks` at `xs`, as floats: 0 at a kink."""
+    if rule.kinks is None:
+        return []
+    return [u.data if isinstance(u, Value) else float(u) for u in rule.kinks(*xs)]
+
+
+def check_primitive(rule: Rule, *, order: int = 2, max_examples: int = 100) -> None:
+    """Property-test `rule` (your `primitive`) over its domain, in one call.
+
+    Hypothesis draws `max_examples` points of `points(rule)` (inside `rule.domain`, away from
+    its `kinks`) and at each checks reverse and forward mode against central differences,
+    to `order` (2: second derivatives too, which needs `grads` written with autograd_lite's
+    functions). Raises AssertionError naming the point and, in its first line, the wrong
+    local derivative; Hypothesis shrinks the point first.
+
+    >>> check_primitive(primitive("softplus", softplus_fn, grads=(sigmoid,)))
     """
-    if not isinstance(f, Expression):
-        return None
-    values: list[float] = list(xs)
-    for rule, args in f.nodes:
-        arguments = _guarded(_evaluate, rule, [values[a] for a in args])
-        try:
-            gradcheck(rule, arguments, eps=eps, atol=atol, rtol=rtol, order=order)
-        except GradcheckError as error:
-            call = _format(rule, *(_number(a) for a in arguments)).text
-            return rule, call, str(error)
-        values.append(rule(*arguments))
-    return None
+    if not isinstance(rule, Rule):
+        raise TypeError(f"check_primitive needs a Rule (from primitive), got {type(rule).__name__}")
+
+    @settings(max_examples=max_examples, deadline=None, database=None)
+    @given(points(rule))
+    def check(xs: tuple[float, ...]) -> None:
+        assert_gradients_close(rule, *xs, order=order, modes=("rev", "fwd"))
+
+    check()
 
 
-def _number(x: float) -> _Text:
-    """A number as a piece of formula: a negative one binds like a negation."""
-    return _Text(f"{x:.6g}", _ATOM if x >= 0 else _NEGATION)
-
-
-def _mismatch(
-    f: Callable[..., Any],
-    xs: tuple[float, ...],
-    report: str,
-    culprit: tuple[Rule, str, str] | None,
-) -> str:
+def _mismatch(f: Callable[..., Any], xs: tuple[float, ...], error: GradcheckError) -> str:
     """The failure message: formula, point and culprit first, then the evidence."""
     point = ", ".join(f"x{i} = {x!r}" for i, x in enumerate(xs))
     if isinstance(f, Rule):
         formula = f"{f.name}({', '.join(f'x{i}' for i in range(len(xs)))})"
     else:
         formula = repr(f) if isinstance(f, Expression) else getattr(f, "__name__", repr(f))
-    if culprit is None:
+    report = str(error)
+    if error.culprit is None:
         verdict = "reverse mode and finite differences disagree (input i is xi below)"
-        return f"{formula} at {point}: {verdict}\n{report}"
-    rule, call, alone = culprit
-    return (
-        f"{formula} at {point}: the derivative of {rule.name} is wrong\n"
-        f"checked alone at {call}, input i being its argument i:\n{alone}"
-    )
+    else:  # gradcheck's own first line says the same
+        verdict, report = error.culprit, report.partition("\n")[2]
+    return f"{formula} at {point}: {verdict}\n{report}"

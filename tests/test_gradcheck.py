@@ -51,7 +51,7 @@ def test_wrong_derivative_is_caught_with_per_input_report():
     with pytest.raises(GradcheckError) as caught:
         gradcheck(lambda x, y: wrong_sin(x) * y, [0.5, 2.0])
     message = str(caught.value)
-    assert message.splitlines()[0] == (
+    assert message.splitlines()[1] == (
         "gradcheck failed: reverse mode and central differences disagree "
         "(eps=1e-06, atol=1e-05, rtol=0.001)"
     )
@@ -227,3 +227,51 @@ def test_order_two_evaluates_the_gradient_twice_per_input() -> None:
 
     gradcheck(f, [0.5] * 10, order=2)
     assert len(calls) == 1 + 2 * 10 + 10  # the point; ± eps and one Hessian row per input
+
+
+# ---------------------------------------------------------------- naming the wrong op
+
+
+wrong_mul = primitive("wrong_mul", lambda x, y: x * y, grads=(lambda x, y: y, lambda x, y: 2.0 * x))
+
+
+def test_a_plain_function_gets_the_wrong_op_and_input_named_first():
+    """Any Python function: the first line names the node (explain's names), which input of
+    its op is wrong, the recorded local derivative and its function's central differences."""
+
+    def f(a, b):
+        return ag.tanh(a) + wrong_mul(ag.exp(a), b) * 3.0
+
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(f, [0.5, 2.0])
+    first, second, *_ = str(caught.value).splitlines()
+    recorded, numeric = re.fullmatch(
+        r"gradcheck failed: wrong_mul₁ = wrong_mul\(exp₁, x1\) has a wrong local derivative "
+        r"toward x1 \(input 1 of wrong_mul\): recorded (\S+), central differences of wrong_mul "
+        r"at \((\S+), 2\.0\) give (\S+)",
+        first,
+    ).group(1, 3)
+    assert float(recorded) == 2.0 * math.exp(0.5)
+    assert float(numeric) == pytest.approx(math.exp(0.5), rel=1e-8)
+    assert second.startswith("gradcheck failed: reverse mode and central differences disagree")
+    assert caught.value.culprit == first.removeprefix("gradcheck failed: ")
+
+
+def test_a_kink_is_not_blamed_on_its_op():
+    """At relu's kink the node check finds no wrong local derivative: the kink is reported."""
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(lambda x: ag.relu(x) * 2.0, [0.0])
+    assert caught.value.culprit is None
+    assert "NOT DIFFERENTIABLE" in str(caught.value)
+
+
+def test_modes_check_forward_mode_too():
+    """modes=("fwd", "rev") checks jvp (and jvp of grad at order 2); a wrong rule fails both."""
+    f = lambda x, y: ag.sin(x) * ag.exp(y) + x / y  # noqa: E731
+    assert gradcheck(f, [0.3, 1.7], modes=("fwd", "rev"), order=2) is True
+    with pytest.raises(GradcheckError, match="forward mode and central differences disagree"):
+        gradcheck(lambda x: wrong_sin(x) * 2.0, [0.5], modes=("fwd",))
+    with pytest.raises(ValueError, match=r"gradcheck's modes are some of \('rev', 'fwd'\)"):
+        gradcheck(f, [0.3, 1.7], modes=("sideways",))
+    with pytest.raises(ValueError, match="gradcheck's modes"):
+        gradcheck(f, [0.3, 1.7], modes="rev")

@@ -191,7 +191,7 @@ def test_property_testing_example_passes_under_pytest(tmp_path: Path) -> None:
     source = _python_block("## Property-test your gradients")
     (tmp_path / "test_softplus.py").write_text(source, encoding="utf-8")
     pytest_here = _here(".venv/bin/pytest -q -p no:cacheprovider test_softplus.py")
-    assert "1 passed" in _sh(pytest_here, tmp_path)
+    assert "2 passed" in _sh(pytest_here, tmp_path)
 
 
 def test_the_compiled_moons_command_of_the_speed_table(tmp_path: Path) -> None:

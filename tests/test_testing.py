@@ -2,15 +2,23 @@
 
 import importlib
 import math
+import re
 import subprocess
 import sys
 
 import pytest
 from hypothesis import HealthCheck, find, given, settings
 
+import autograd_lite as ag
 from autograd_lite import Value, primitive, rules, sin
 from autograd_lite.rules import RULES
-from autograd_lite.testing import Expression, assert_gradients_close, expressions
+from autograd_lite.testing import (
+    Expression,
+    assert_gradients_close,
+    check_primitive,
+    expressions,
+    points,
+)
 
 wrong_sin = primitive("wrong_sin", math.sin, grads=(sin,))  # derivative should be cos
 QUICK = settings(max_examples=50, deadline=None, database=None)
@@ -194,17 +202,21 @@ def test_assert_gradients_close_passes_and_fails():
 
 
 def test_a_mismatch_names_the_formula_the_point_and_the_wrong_operation():
-    """In x0 * wrong_sin(x1 + 1) the message blames wrong_sin, at the argument it received."""
+    """In x0 * wrong_sin(x1 + x0) the first line blames wrong_sin, at the argument it received,
+    with the numbers: its recorded local derivative and its function's central differences."""
     f = Expression(2, [(rules.add, (1, 0)), (wrong_sin, (2,)), (rules.mul, (0, 3))])
     with pytest.raises(AssertionError) as failure:
         assert_gradients_close(f, 0.5, 0.25)
-    first, second, *evidence = str(failure.value).splitlines()
-    assert (
-        first
-        == "x0 * wrong_sin(x1 + x0) at x0 = 0.5, x1 = 0.25: the derivative of wrong_sin is wrong"
-    )
-    assert second == "checked alone at wrong_sin(0.75), input i being its argument i:"
-    assert "input 0 = 0.75: MISMATCH" in evidence
+    first, *evidence = str(failure.value).splitlines()
+    recorded, numeric = re.fullmatch(
+        r"x0 \* wrong_sin\(x1 \+ x0\) at x0 = 0\.5, x1 = 0\.25: wrong_sin₁ = wrong_sin\(add₁\) "
+        r"has a wrong local derivative toward add₁ \(input 0 of wrong_sin\): recorded (\S+), "
+        r"central differences of wrong_sin at 0\.75 give (\S+)",
+        first,
+    ).groups()
+    assert float(recorded) == math.sin(0.75)
+    assert float(numeric) == pytest.approx(math.cos(0.75), rel=1e-8)
+    assert "input 0 = 0.5: MISMATCH" in evidence
 
 
 def test_a_mismatch_of_a_plain_function_names_it_and_the_point():
@@ -213,11 +225,35 @@ def test_a_mismatch_of_a_plain_function_names_it_and_the_point():
     def twice_wrong_sin(x):
         return 2 * wrong_sin(x)
 
-    for f, formula in ((wrong_sin, "wrong_sin(x0)"), (twice_wrong_sin, "twice_wrong_sin")):
+    for f, formula, node in (
+        (wrong_sin, "wrong_sin(x0)", "f"),
+        (twice_wrong_sin, "twice_wrong_sin", "wrong_sin₁"),
+    ):
         with pytest.raises(AssertionError) as failure:
             assert_gradients_close(f, 0.5)
         first = str(failure.value).splitlines()[0]
-        assert first.startswith(f"{formula} at x0 = 0.5: reverse mode and finite differences")
+        assert first.startswith(
+            f"{formula} at x0 = 0.5: {node} = wrong_sin(x0) has a wrong local derivative toward "
+            f"x0 (input 0 of wrong_sin): recorded {math.sin(0.5)!r}, central differences"
+        )
+
+
+def test_a_mismatch_without_a_wrong_local_derivative_says_so():
+    """When every node's first derivative is right (a second derivative is wrong), the first
+    line says the modes disagree, and gradcheck's report follows."""
+    detached = primitive(
+        "detached",
+        math.sin,
+        grads=(lambda x: math.cos(x.data) if isinstance(x, Value) else math.cos(x),),
+    )
+    with pytest.raises(AssertionError) as failure:
+        assert_gradients_close(detached, 0.5, order=2)
+    first, second, *_ = str(failure.value).splitlines()
+    assert first == (
+        "detached(x0) at x0 = 0.5: reverse mode and finite differences disagree "
+        "(input i is xi below)"
+    )
+    assert second.startswith("gradcheck failed: reverse mode and central differences disagree")
 
 
 PROPERTY_TEST = """
@@ -254,7 +290,9 @@ def test_a_failing_property_test_shows_the_formula_within_15_lines(tmp_path):
     assert formula < 15, "\n".join(report[: formula + 1])
     message = [line for line in report if line.startswith("E ")]
     assert message[0].endswith(
-        "GradcheckError: wrong_sin(x0) at x0 = 0.0: the derivative of wrong_sin is wrong"
+        "GradcheckError: wrong_sin(x0) at x0 = 0.0: f = wrong_sin(x0) has a wrong local "
+        "derivative toward x0 (input 0 of wrong_sin): recorded 0.0, central differences of "
+        "wrong_sin at 0.0 give 0.9999999999998334"
     )
     length = next(i for i, line in enumerate(message) if "Failing test case" in line)
     assert length < 15, "\n".join(message)  # Hypothesis's own lines follow the message
@@ -287,3 +325,54 @@ def test_import_without_hypothesis_says_what_to_install(monkeypatch):
     monkeypatch.delitem(sys.modules, "autograd_lite.testing")
     with pytest.raises(ImportError, match="needs Hypothesis: pip install hypothesis"):
         importlib.import_module("autograd_lite.testing")
+
+
+# ---------------------------------------------------------------- check_primitive
+
+
+def test_check_primitive_passes_a_right_rule_over_its_domain():
+    """A right primitive passes at order 2 in both modes, over a restricted domain too."""
+    softplus = primitive("softplus_", lambda x: math.log1p(math.exp(x)), grads=(ag.sigmoid,))
+    check_primitive(softplus, max_examples=30)
+    log = primitive("log_", math.log, grads=(lambda x: 1 / x,), domain=("positive",))
+    check_primitive(log, max_examples=30)
+
+
+def test_check_primitive_names_the_wrong_local_derivative():
+    """wrong_sin fails, shrunk to x0 = 0.0, and the first line names it and its numbers."""
+    with pytest.raises(AssertionError) as failure:
+        check_primitive(wrong_sin, max_examples=50)
+    assert str(failure.value).splitlines()[0] == (
+        "wrong_sin(x0) at x0 = 0.0: f = wrong_sin(x0) has a wrong local derivative toward x0 "
+        "(input 0 of wrong_sin): recorded 0.0, central differences of wrong_sin at 0.0 give "
+        "0.9999999999998334"
+    )
+
+
+def test_check_primitive_draws_inside_the_domain_away_from_kinks():
+    """points(rule) stays inside the domain by the margin and away from the rule's kinks."""
+    seen = []
+    kinked = primitive(
+        "kinked",
+        lambda x, y: abs(x - 1.0) * math.sqrt(y),
+        grads=(lambda x, y: ag.sign(x - 1.0) * ag.sqrt(y), lambda x, y: abs(x - 1.0) / 2 / y**0.5),
+        domain=("real", "positive"),
+        kinks=lambda x, y: (x - 1.0,),
+    )
+
+    @settings(QUICK, max_examples=200)
+    @given(points(kinked))
+    def collect(xs):
+        seen.append(xs)
+
+    collect()
+    assert all(abs(x - 1.0) >= 1e-3 and y >= 1e-3 for x, y in seen)
+    assert len(seen) >= 100
+    check_primitive(kinked, max_examples=30)
+
+
+def test_assert_gradients_close_checks_forward_mode_when_asked():
+    """modes=("rev", "fwd") checks jvp too: a forward-mode mismatch says forward mode."""
+    assert_gradients_close(lambda x, y: sin(x) * y, 0.5, 2.0, order=2, modes=("rev", "fwd"))
+    with pytest.raises(AssertionError, match="forward mode and central differences disagree"):
+        assert_gradients_close(wrong_sin, 0.5, modes=("fwd",))
