@@ -28,7 +28,7 @@ from typing import Any
 
 import autograd_lite as ag
 import nn
-from benchmarks import batched, lean, mlp
+from benchmarks import batched, forward, lean, mlp
 
 Sample = dict[str, float]
 
@@ -322,6 +322,7 @@ def main(argv: list[str] | None = None) -> None:
     print(report)
     print(f"\n(written to {args.json})")
     print("\n" + batched.report(args.repeats))
+    print("\n" + forward.report(args.repeats))
 
 
 if __name__ == "__main__":
