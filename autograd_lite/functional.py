@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import numbers
 import reprlib
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import Any, Literal, overload
 
 from autograd_lite import record
-from autograd_lite.rule import FLAT
+from autograd_lite.rule import FLAT, as_float, is_number
 from autograd_lite.value import Value, as_value, recording, sum
 
 Adjoint = Value | float
@@ -198,13 +197,8 @@ def _with_inputs(
         x = values[i]
         if isinstance(x, Value):
             node = sum([x])
-        elif isinstance(x, (int, float, numbers.Real)) and not isinstance(x, bool):
-            node = Value(float(x))
         else:
-            raise TypeError(
-                f"{_name(f)}: argument {i} to differentiate must be a real number, "
-                f"got {type(x).__name__} {reprlib.repr(x)}"
-            )
+            node = Value(as_float(x, f"{_name(f)}: argument {i} to differentiate"))
         values[i] = node
         inputs.append(node)
     return values, inputs
@@ -221,8 +215,8 @@ def _trace(
     out = f(*values, **kwargs)
     if isinstance(out, Value):
         return inputs, out
-    if isinstance(out, (int, float, numbers.Real)) and not isinstance(out, bool):
-        return inputs, float(out)  # a constant: every derivative is 0
+    if is_number(out):
+        return inputs, as_float(out, f"{_name(f)}'s result")  # a constant: derivatives are 0
     raise TypeError(
         f"{_name(f)} must return a scalar (a Value or a real number) to be differentiated, "
         f"but it returned {type(out).__name__} {reprlib.repr(out)}"

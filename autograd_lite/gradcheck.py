@@ -97,7 +97,7 @@ def gradcheck(
     plus at order 2 one Hessian row per input, computed when its input is checked. Memory
     grows linearly with the inputs at either order: passing derivatives leave no text.
     """
-    xs = [x.data if isinstance(x, Value) else _as_float(x) for x in inputs]
+    xs = [x.data if isinstance(x, Value) else _as_float(x, "gradcheck") for x in inputs]
     if order not in (1, 2):
         raise ValueError(f"gradcheck checks order 1 or 2, got order={order!r}")
     if isinstance(modes, str) or not modes or not set(modes) <= set(MODES):

@@ -19,6 +19,7 @@ import contextvars
 import inspect
 import keyword
 import numbers
+import reprlib
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar, overload
 
@@ -48,9 +49,17 @@ DOMAINS = ("real", "positive", "nonzero", "> -1", ">= 1", "[-1, 1]", "(-1, 1)")
 
 
 def as_float(data: object, what: str = "Value") -> float:
-    """`data` as a float; TypeError naming its type when it is not a real number, and
-    OverflowError naming it (and `what` it was given to) when it is an integer beyond the
-    float range."""
+    """`data` as a float: the one coercion of a number entering the engine.
+
+    `Value()`, every rule and operator, `sum`/`dot`, `backward`'s seed, `grad` and its kin,
+    `gradcheck` and `compile` all call it, so they accept and refuse the same things, with the
+    same message naming `what` the number was given to. A real number is an int, a float, a
+    NumPy scalar or any `numbers.Real`; a bool is one (Python's int 0 or 1, as in NumPy and
+    PyTorch arithmetic), so `x * (y > 0)` and `where(x > 0, a, b)` work.
+
+    Raises TypeError for anything else (str, complex, None, a list), naming its type and
+    value, and OverflowError for an integer beyond the float range (about 1.8e308).
+    """
     if type(data) is float:
         return data
     if isinstance(data, numbers.Real):
@@ -64,8 +73,17 @@ def as_float(data: object, what: str = "Value") -> float:
                 f"{what}: the integer {sign}{shown} ({len(digits)} digits) is too large for a "
                 "float, whose largest value is about 1.8e308"
             ) from None
-    raise TypeError(
-        f"Value needs a real number (int, float or numpy scalar), got {type(data).__name__}"
+    raise not_a_number(data, what)
+
+
+def not_a_number(data: object, what: str) -> TypeError:
+    """The error for `data` given to `what` where a real number (or a Value) belongs."""
+    kind = type(data)  # its package too, so NumPy's bool is not taken for Python's
+    package = kind.__module__.partition(".")[0]
+    named = kind.__name__ if package == "builtins" else f"{package}.{kind.__name__}"
+    return TypeError(
+        f"{what} needs a real number (int, float, bool or numpy scalar), "
+        f"got {named} {reprlib.repr(data)}"
     )
 
 
@@ -179,9 +197,7 @@ class Rule:
             if not is_number(arg):
                 apply = getattr(type(arg), "__apply_rule__", None)
                 if apply is None:
-                    raise TypeError(
-                        f"{self.name} needs numbers or Values, got {type(arg).__name__} {arg!r}"
-                    )
+                    raise not_a_number(arg, self.name)
                 return apply(arg, self, args)
         numbers = [as_float(arg, self.name) for arg in args]
         return self.forward(numbers) if self.arity is None else self.forward(*numbers)

@@ -30,7 +30,14 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from typing import Any, Protocol, TypeAlias, overload
 
 from autograd_lite import rules
-from autograd_lite.rule import Constant, Rule, as_float, differentiating, is_number
+from autograd_lite.rule import (
+    Constant,
+    Rule,
+    as_float,
+    differentiating,
+    is_number,
+    not_a_number,
+)
 
 Number = int | float
 
@@ -303,16 +310,16 @@ class Value:
         return format(self.data, spec) if spec else repr(self)
 
     def __lt__(self, other: Operand) -> bool:
-        return self.data < float(other)
+        return self.data < _compared(other, "<")
 
     def __le__(self, other: Operand) -> bool:
-        return self.data <= float(other)
+        return self.data <= _compared(other, "<=")
 
     def __gt__(self, other: Operand) -> bool:
-        return self.data > float(other)
+        return self.data > _compared(other, ">")
 
     def __ge__(self, other: Operand) -> bool:
-        return self.data >= float(other)
+        return self.data >= _compared(other, ">=")
 
     __hash__ = object.__hash__
 
@@ -422,7 +429,7 @@ class Value:
         Not safe to run on one graph from several threads at once (they share `.grad`);
         `gradients()` keeps its sums to itself and is.
         """
-        seed = as_float(grad)
+        seed = as_float(grad, "backward")
         recording = _is_recording()
         if recording is not True and recording:
             recording.backward(self, seed)  # under detect_anomaly(): it checks first
@@ -559,7 +566,7 @@ def apply(rule: Rule, args: Sequence[Any]) -> Value:
         node = _builder(rule)(*args)
         if node is NotImplemented:
             junk = next(arg for arg in args if not isinstance(arg, Value) and not is_number(arg))
-            raise TypeError(f"{rule.name} needs numbers or Values, got {type(junk).__name__}")
+            raise not_a_number(junk, rule.name)
         return node
     return _nary(rule, args)
 
@@ -570,7 +577,9 @@ def _nary(rule: Rule, args: Sequence[Any]) -> Value:
     For an n-ary rule (`arity=None`) `forward` and `partials[0]` take the inputs as one list;
     a fixed-arity rule of three or more inputs gets them as arguments, its partials one by one.
     """
-    parents = args if set(map(type, args)) == _ONLY_VALUES else list(map(as_value, args))
+    parents = (
+        args if set(map(type, args)) == _ONLY_VALUES else [as_value(a, rule.name) for a in args]
+    )
     xs = [parent.data for parent in parents]
     recording = _is_recording()
     if recording is not True and recording:
@@ -587,6 +596,12 @@ def _nary(rule: Rule, args: Sequence[Any]) -> Value:
 
 
 _ONLY_VALUES = {Value}
+
+
+def _compared(other: Operand, op: str) -> float:
+    """The number a comparison reads: a Value's `.data` (never `float()`, which a derivative
+    refuses), or the number coerced as everywhere (TypeError for a str: "3" is not 3)."""
+    return other.data if isinstance(other, Value) else as_float(other, op)
 
 
 @overload
@@ -630,7 +645,7 @@ def dots(rows: Sequence[Sequence[Operand]], xs: Sequence[Operand]) -> list[Value
     recording = _is_recording()
     if recording is not True and recording:
         return [_watched(recording, _one_dot, row, xs) for row in rows]
-    inputs: list[Value] = list(map(as_value, xs))
+    inputs: list[Value] = [as_value(x, "dot") for x in xs]
     shared = [x.data for x in inputs]
     n, rule = len(inputs), rules.dot_rule
     forward, (partials,) = rule.forward, rule.partials
@@ -638,7 +653,7 @@ def dots(rows: Sequence[Sequence[Operand]], xs: Sequence[Operand]) -> list[Value
     for row in rows:
         if len(row) != n:
             raise ValueError(f"dot needs sequences of equal length, got {len(row)} and {n}")
-        weights = row if set(map(type, row)) == _ONLY_VALUES else list(map(as_value, row))
+        weights = row if set(map(type, row)) == _ONLY_VALUES else [as_value(w, "dot") for w in row]
         data = [w.data for w in weights]  # type: ignore[union-attr]  # all Values, checked
         data += shared
         out = forward(data)
@@ -655,6 +670,7 @@ def _one_dot(row: Sequence[Operand], xs: Sequence[Operand]) -> Value:
     return dots([row], xs)[0]
 
 
-def as_value(x: Operand) -> Value:
-    """`x` itself when it is a Value, else a new constant leaf holding it."""
-    return x if isinstance(x, Value) else constant(as_float(x))
+def as_value(x: Operand, what: str = "Value") -> Value:
+    """`x` itself when it is a Value, else a new constant leaf holding it (TypeError naming
+    `what` it was given to when it is not a number)."""
+    return x if isinstance(x, Value) else constant(as_float(x, what))

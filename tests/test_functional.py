@@ -187,14 +187,12 @@ def test_non_scalar_result_is_a_type_error():
         grad(pair)(1.0)
     with pytest.raises(TypeError, match="returned str 'x'"):
         value_and_grad(lambda x: "x")(1.0)
-    with pytest.raises(TypeError, match="returned bool True"):
-        hessian(lambda x: True)(1.0)
 
 
 def test_non_number_argument_is_a_type_error():
     """Differentiating with respect to a string fails with a TypeError naming it."""
     with pytest.raises(
-        TypeError, match="argument 0 to differentiate must be a real number, got str"
+        TypeError, match=r"argument 0 to differentiate needs a real number .*, got str '1\.0'"
     ):
         grad(lambda x: x)("1.0")
 
@@ -204,6 +202,7 @@ def test_constant_result_has_zero_gradient():
     assert grad(lambda x: 3.0)(1.0) == 0.0
     assert value_and_grad(lambda x, y: 2, argnums=(0, 1))(1.0, 2.0) == (2.0, (0.0, 0.0))
     assert hessian(lambda x, y: 2.5)(1.0, 2.0) == [[0.0, 0.0], [0.0, 0.0]]
+    assert value_and_grad(lambda x: x > 0)(1.0) == (1.0, 0.0)  # a bool is the number 1
 
 
 def test_unused_argument_has_zero_gradient():

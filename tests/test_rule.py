@@ -1,0 +1,100 @@
+"""autograd_lite.rule: what a rule is, and the one coercion of numbers into the engine."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+import pytest
+
+import autograd_lite as ag
+from autograd_lite import Value
+from autograd_lite.rule import as_float
+
+# ---------------------------------------------------------------- one coercion, every entry point
+
+
+def _tanh_plus(x: Any) -> Any:
+    return ag.tanh(x) + 0.5 * x
+
+
+DIFFERENTIATED = "_tanh_plus: argument 0 to differentiate"
+
+ENTRY_POINTS: dict[str, tuple[str, Callable[[Any], float]]] = {
+    "Value": ("Value", lambda v: Value(v).data),
+    "a rule": ("tanh", lambda v: ag.tanh(v)),
+    "a rule on Values": ("clamp", lambda v: ag.clamp(Value(0.25), v, 2.0).data),
+    "where's condition": ("where", lambda v: ag.where(v, Value(3.0), 4.0).data),
+    "sum": ("sum", lambda v: ag.sum([Value(1.0), v]).data),
+    "dot": ("dot", lambda v: ag.dot([Value(2.0)], [v]).data),
+    "backward's seed": ("backward", lambda v: _seeded(v)),
+    "a comparison": (">", lambda v: float(Value(0.5) > v)),
+    "grad": (DIFFERENTIATED, lambda v: ag.grad(_tanh_plus)(v)),
+    "value_and_grad": (DIFFERENTIATED, lambda v: ag.value_and_grad(_tanh_plus)(v)[1]),
+    "hessian": (DIFFERENTIATED, lambda v: ag.hessian(_tanh_plus)(v)[0][0]),
+    "gradcheck": ("gradcheck", lambda v: float(ag.gradcheck(_tanh_plus, [v]))),
+}
+"""Each way a number enters the engine: what its refusal names, and a call giving a float."""
+
+
+def _seeded(v: Any) -> float:
+    x = Value(2.0)
+    (x * 3.0).backward(v)
+    return x.grad
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+def test_a_bool_is_the_number_0_or_1_at_every_entry_point(entry: str) -> None:
+    """True and False give what 1 and 0 give, wherever a number enters (bools are ints)."""
+    _, call = ENTRY_POINTS[entry]
+    assert call(True) == call(1) == call(1.0)
+    assert call(False) == call(0) == call(0.0)
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+@pytest.mark.parametrize(
+    ("junk", "shown"), [("3", "str '3'"), (None, "NoneType None"), (2j, "complex 2j")]
+)
+def test_a_non_number_is_refused_with_one_message_at_every_entry_point(
+    entry: str, junk: object, shown: str
+) -> None:
+    """A str, None or complex is a TypeError with the same sentence everywhere, naming where."""
+    what, call = ENTRY_POINTS[entry]
+    with pytest.raises(TypeError) as caught:
+        call(junk)
+    assert str(caught.value) == (
+        f"{what} needs a real number (int, float, bool or numpy scalar), got {shown}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"), [(3, 3.0), (True, 1.0), (Fraction(1, 4), 0.25), (-0.0, -0.0)]
+)
+def test_as_float_takes_every_real_number(data: object, expected: float) -> None:
+    """ints, bools, fractions and floats become the float they stand for."""
+    result = as_float(data)
+    assert type(result) is float
+    assert math.copysign(1.0, result) == math.copysign(1.0, expected)
+    assert result == expected
+
+
+def test_as_float_names_a_numpy_bool_by_its_module() -> None:
+    """NumPy keeps its bool out of the numbers (no `__index__`); the refusal says which bool."""
+    np = pytest.importorskip("numpy")
+    assert as_float(np.int64(7)) == 7.0
+    with pytest.raises(TypeError, match=r"tanh needs a real number .*got numpy\.bool"):
+        as_float(np.True_, "tanh")
+
+
+def test_an_integer_beyond_the_float_range_is_named_with_where_it_went() -> None:
+    """10**400 is an OverflowError naming its digits and the operation."""
+    with pytest.raises(OverflowError, match=r"grad: the integer 100000\.\.\.0000 \(401 digits\)"):
+        as_float(10**400, "grad")
+
+
+def test_a_comparison_does_not_read_a_string_as_a_number() -> None:
+    """Value(1.0) < "3" was True (float("3")); a comparison coerces as every entry point does."""
+    with pytest.raises(TypeError, match="< needs a real number"):
+        _ = Value(1.0) < "3"  # type: ignore[operator]
