@@ -23,6 +23,8 @@ import reprlib
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar, overload
 
+from autograd_lite.formulas import OUT, check, fill
+
 
 class Traced(Protocol):
     """What a rule defers to when an argument is not a number: a Value, to this module."""
@@ -154,6 +156,12 @@ class Rule:
     `domain` names each input's domain (one of `DOMAINS`; "real" when None) and `kinks`
     gives quantities that are 0 where the rule is not smooth: what `autograd_lite.testing`
     needs to draw inputs where finite differences are meaningful.
+
+    `formulas` gives, per input, its local derivative as text in the formula language over
+    the input names `inputs` (x, or x and y, by default) and `out`, the node itself: tanh's is
+    `1 - out**2`; `formula()` puts the names of a graph in. An n-ary rule gives one function,
+    `formulas(i, n)`, a template over x0 ... x{n-1}. ValueError for a template that is not a
+    formula over those names.
     """
 
     def __init__(
@@ -167,6 +175,8 @@ class Rule:
         defaults: Sequence[float] = (),
         domain: Sequence[str] | None = None,
         kinks: Kinks | None = None,
+        inputs: Sequence[str] | None = None,
+        formulas: Sequence[str | None] | Callable[[int, int], str] | None = None,
     ) -> None:
         self.name = name
         self.forward = forward
@@ -180,6 +190,19 @@ class Rule:
         if not set(self.domain) <= set(DOMAINS) or len(self.domain) != n:
             raise ValueError(f"rule {name!r}: domain {self.domain!r} must give one of {DOMAINS}")
         self.kinks = kinks
+        self.inputs = tuple(inputs) if inputs is not None else _default_inputs(n)
+        if len(self.inputs) != n:
+            raise ValueError(f"rule {name!r}: inputs {self.inputs!r} must name {n} input(s)")
+        self.formulas = formulas if callable(formulas) else tuple(formulas or (None,) * n)
+        if not callable(self.formulas):
+            if len(self.formulas) != n:
+                raise ValueError(f"rule {name!r}: formulas must give one text per input")
+            for template in self.formulas:
+                if template is not None:
+                    try:
+                        check(template, self.inputs)
+                    except ValueError as error:
+                        raise ValueError(f"rule {name!r}: {error}") from None
         self.__doc__ = doc or forward.__doc__
 
     def __repr__(self) -> str:
@@ -211,11 +234,32 @@ class Rule:
             raise TypeError(f"{self.name} takes {takes} argument(s), got {len(args)}")
         return args + self.defaults[len(args) - fewest :]
 
+    def formula(self, i: int, out: str, inputs: Sequence[str | float]) -> str:
+        """The local derivative toward input `i` as text, with the node named `out` and its
+        inputs named (or given as the numbers of constant operands) by `inputs`:
+        `sigmoid.formula(0, "s", ["z"])` is `s*(1 - s)`, `pow_rule.formula(0, "p", ["x", 2.0])`
+        is `2*x`. Without a formula, `d<name>/d<input>` (dsoftplus/dz)."""
+        if callable(self.formulas):
+            template: str | None = self.formulas(i, len(inputs))
+            names: dict[str, str | float] = {f"x{k}": name for k, name in enumerate(inputs)}
+        else:
+            template = self.formulas[i]
+            names = dict(zip(self.inputs, inputs))
+        if template is None:
+            return f"d{self.name}/d{inputs[i]}"
+        names[OUT] = out
+        return fill(template, names)
+
     def local_derivatives(self, inputs: Sequence[Any], out: Any) -> Sequence[Any]:
         """d out / d input for every input, from floats or Values (the Value pass uses this)."""
         if self.arity is None:
             return self.partials[0](inputs, out)  # type: ignore[no-any-return]
         return [partial(*inputs, out) for partial in self.partials]
+
+
+def _default_inputs(n: int) -> tuple[str, ...]:
+    """The names templates give the inputs of a rule that names none: x, then x and y."""
+    return ("x",) if n == 1 else ("x", "y") if n == 2 else tuple(f"x{k}" for k in range(n))
 
 
 RULES: dict[str, Rule] = {}
@@ -300,6 +344,17 @@ def _check_arity(name: str, fn: Callable[..., float], n: int) -> None:
         ) from None
 
 
+def _parameter_names(fn: Callable[..., float], n: int) -> tuple[str, ...] | None:
+    """The names of fn's first `n` parameters, for formulas; None when it has no such names."""
+    try:
+        parameters = list(inspect.signature(fn).parameters.values())[:n]
+    except (TypeError, ValueError):
+        return None
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    names = tuple(p.name for p in parameters if p.kind in positional)
+    return names if len(names) == n and OUT not in names else None
+
+
 def primitive(
     name: str,
     fn: Callable[..., float],
@@ -308,6 +363,7 @@ def primitive(
     register: bool = False,
     domain: Sequence[str] | None = None,
     kinks: Kinks | None = None,
+    formulas: Sequence[str | None] | None = None,
 ) -> Rule:
     """A new differentiable operation from a float function and one partial per argument.
 
@@ -320,6 +376,10 @@ def primitive(
     language, `autograd_lite.testing.expressions()` and everything else that reads the table
     then know it. `domain` and `kinks` are as for `Rule`, for the strategies.
 
+    `formulas` gives, per argument, the partial as text in the formula language over fn's
+    parameter names and `out` (`("sigmoid(x)",)`), for `explain` and the page; without it they
+    say `dsoftplus/dx`. ValueError for a text that is not such a formula.
+
     >>> softplus = primitive("softplus", lambda x: math.log1p(math.exp(x)), grads=(sigmoid,))
     """
     if not isinstance(name, str) or not name:
@@ -331,7 +391,15 @@ def primitive(
         raise TypeError(f"primitive {name!r} needs one callable partial derivative per argument")
     _check_arity(name, fn, len(grads))
     partials = [_UserPartial(name, i, d) for i, d in enumerate(grads)]
-    rule = Rule(name, _CheckedForward(name, fn), partials, domain=domain, kinks=kinks)
+    rule = Rule(
+        name,
+        _CheckedForward(name, fn),
+        partials,
+        domain=domain,
+        kinks=kinks,
+        inputs=_parameter_names(fn, len(grads)),
+        formulas=formulas,
+    )
     if register:
         taken = name in RULES and name not in _USER_NAMES
         if not name.isidentifier() or keyword.iskeyword(name) or taken:

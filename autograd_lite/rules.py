@@ -223,10 +223,16 @@ _ieee_power = Rule("**", _ieee_pow, (_pow_d_base, _pow_d_exponent))
 
 # ---------------------------------------------------------------- arithmetic
 
-add = Rule("+", operator.add, (1.0, 1.0), doc="x + y.")
-sub = Rule("-", operator.sub, (1.0, -1.0), doc="x - y.")
-mul = Rule("*", operator.mul, (lambda x, y, out: y, lambda x, y, out: x), doc="x * y.")
-neg = Rule("neg", operator.neg, (-1.0,), doc="-x.")
+add = Rule("+", operator.add, (1.0, 1.0), doc="x + y.", formulas=("1", "1"))
+sub = Rule("-", operator.sub, (1.0, -1.0), doc="x - y.", formulas=("1", "-1"))
+mul = Rule(
+    "*",
+    operator.mul,
+    (lambda x, y, out: y, lambda x, y, out: x),
+    doc="x * y.",
+    formulas=("y", "x"),
+)
+neg = Rule("neg", operator.neg, (-1.0,), doc="-x.", formulas=("-1",))
 
 
 def _div(x: float, y: float) -> float:
@@ -237,7 +243,11 @@ def _div(x: float, y: float) -> float:
 
 
 div = Rule(
-    "/", _div, (lambda x, y, out: 1.0 / y, lambda x, y, out: -out / y), domain=("real", "nonzero")
+    "/",
+    _div,
+    (lambda x, y, out: 1.0 / y, lambda x, y, out: -out / y),
+    domain=("real", "nonzero"),
+    formulas=("1/y", "-x/y**2"),
 )
 
 
@@ -255,16 +265,22 @@ def _pow(x: float, y: float) -> float:
     return result
 
 
-pow_rule = Rule("**", _pow, (_pow_d_base, _pow_d_exponent), domain=("positive", "real"))
+pow_rule = Rule(
+    "**",
+    _pow,
+    (_pow_d_base, _pow_d_exponent),
+    domain=("positive", "real"),
+    formulas=("y*x**(y - 1)", "out*log(x)"),
+)
 
 
 # ---------------------------------------------------------------- exponentials and logarithms
 
 _exp = _beyond_range_inf(math.exp, "e ** x; inf past about x = 709.78.")
-exp = Rule("exp", _exp, (lambda x, out: out,))
+exp = Rule("exp", _exp, (lambda x, out: out,), formulas=("out",))
 
 _expm1 = _beyond_range_inf(math.expm1, "e ** x - 1, accurate near 0; inf past about x = 709.78.")
-expm1 = Rule("expm1", _expm1, (lambda x, out: out + 1.0,))
+expm1 = Rule("expm1", _expm1, (lambda x, out: out + 1.0,), formulas=("out + 1",))
 
 
 def _exp2(x: float) -> float:
@@ -276,7 +292,7 @@ def _exp2(x: float) -> float:
     return result
 
 
-exp2 = Rule("exp2", _exp2, (lambda x, out: out * _LN2,))
+exp2 = Rule("exp2", _exp2, (lambda x, out: out * _LN2,), formulas=("out*log(2)",))
 
 
 def _log(x: float) -> float:
@@ -286,7 +302,7 @@ def _log(x: float) -> float:
     return math.log(x)
 
 
-log = Rule("log", _log, (lambda x, out: 1.0 / x,), domain=("positive",))
+log = Rule("log", _log, (lambda x, out: 1.0 / x,), domain=("positive",), formulas=("1/x",))
 
 
 def _log2(x: float) -> float:
@@ -296,7 +312,13 @@ def _log2(x: float) -> float:
     return math.log2(x)
 
 
-log2 = Rule("log2", _log2, (lambda x, out: 1.0 / (x * _LN2),), domain=("positive",))
+log2 = Rule(
+    "log2",
+    _log2,
+    (lambda x, out: 1.0 / (x * _LN2),),
+    domain=("positive",),
+    formulas=("1/(x*log(2))",),
+)
 
 
 def _log10(x: float) -> float:
@@ -306,7 +328,13 @@ def _log10(x: float) -> float:
     return math.log10(x)
 
 
-log10 = Rule("log10", _log10, (lambda x, out: 1.0 / (x * _LN10),), domain=("positive",))
+log10 = Rule(
+    "log10",
+    _log10,
+    (lambda x, out: 1.0 / (x * _LN10),),
+    domain=("positive",),
+    formulas=("1/(x*log(10))",),
+)
 
 
 def _log1p(x: float) -> float:
@@ -316,7 +344,9 @@ def _log1p(x: float) -> float:
     return math.log1p(x)
 
 
-log1p = Rule("log1p", _log1p, (lambda x, out: 1.0 / (1.0 + x),), domain=("> -1",))
+log1p = Rule(
+    "log1p", _log1p, (lambda x, out: 1.0 / (1.0 + x),), domain=("> -1",), formulas=("1/(1 + x)",)
+)
 
 
 def _sqrt(x: float) -> float:
@@ -332,7 +362,7 @@ def _sqrt_partial(x: Any, out: Any) -> Any:
     return 0.5 * _inv(out)
 
 
-sqrt = Rule("sqrt", _sqrt, (_sqrt_partial,), domain=("positive",))
+sqrt = Rule("sqrt", _sqrt, (_sqrt_partial,), domain=("positive",), formulas=("1/(2*out)",))
 
 
 def _softplus(x: float) -> float:
@@ -340,7 +370,7 @@ def _softplus(x: float) -> float:
     return (0.0 if x <= 0 else x) + math.log1p(math.exp(-math.fabs(x)))
 
 
-softplus = Rule("softplus", _softplus, (lambda x, out: sigmoid(x),))
+softplus = Rule("softplus", _softplus, (lambda x, out: sigmoid(x),), formulas=("sigmoid(x)",))
 
 
 def _logaddexp(x: float, y: float) -> float:
@@ -352,7 +382,10 @@ def _logaddexp(x: float, y: float) -> float:
 
 
 logaddexp = Rule(
-    "logaddexp", _logaddexp, (lambda x, y, out: sigmoid(x - y), lambda x, y, out: sigmoid(y - x))
+    "logaddexp",
+    _logaddexp,
+    (lambda x, y, out: sigmoid(x - y), lambda x, y, out: sigmoid(y - x)),
+    formulas=("exp(x - out)", "exp(y - out)"),
 )
 
 
@@ -361,19 +394,30 @@ def _erf(x: float) -> float:
     return math.erf(x)
 
 
-erf = Rule("erf", _erf, (lambda x, out: _TWO_OVER_SQRT_PI * exp(-(x * x)),))
+erf = Rule(
+    "erf",
+    _erf,
+    (lambda x, out: _TWO_OVER_SQRT_PI * exp(-(x * x)),),
+    formulas=("2/sqrt(pi)*exp(-x**2)",),
+)
 
 
 # ---------------------------------------------------------------- trigonometric
 
 _sin = _nan_at_infinity(math.sin, "Sine; nan at ±inf.")
-sin = Rule("sin", _sin, (lambda x, out: cos(x),))
+sin = Rule("sin", _sin, (lambda x, out: cos(x),), formulas=("cos(x)",))
 
 _cos = _nan_at_infinity(math.cos, "Cosine; nan at ±inf.")
-cos: Rule = Rule("cos", _cos, (lambda x, out: -sin(x),))
+cos: Rule = Rule("cos", _cos, (lambda x, out: -sin(x),), formulas=("-sin(x)",))
 
 _tan = _nan_at_infinity(math.tan, "Tangent; nan at ±inf.")
-tan = Rule("tan", _tan, (lambda x, out: 1.0 + out * out,), kinks=lambda x: (cos(x),))  # poles
+tan = Rule(
+    "tan",
+    _tan,
+    (lambda x, out: 1.0 + out * out,),
+    kinks=lambda x: (cos(x),),  # poles
+    formulas=("1 + out**2",),
+)
 
 
 def _asin(x: float) -> float:
@@ -383,7 +427,13 @@ def _asin(x: float) -> float:
     return math.asin(x)
 
 
-asin = Rule("asin", _asin, (lambda x, out: _power(1.0 - x * x, -0.5),), domain=("[-1, 1]",))
+asin = Rule(
+    "asin",
+    _asin,
+    (lambda x, out: _power(1.0 - x * x, -0.5),),
+    domain=("[-1, 1]",),
+    formulas=("1/sqrt(1 - x**2)",),
+)
 
 
 def _acos(x: float) -> float:
@@ -393,7 +443,13 @@ def _acos(x: float) -> float:
     return math.acos(x)
 
 
-acos = Rule("acos", _acos, (lambda x, out: -_power(1.0 - x * x, -0.5),), domain=("[-1, 1]",))
+acos = Rule(
+    "acos",
+    _acos,
+    (lambda x, out: -_power(1.0 - x * x, -0.5),),
+    domain=("[-1, 1]",),
+    formulas=("-1/sqrt(1 - x**2)",),
+)
 
 
 def _atan(x: float) -> float:
@@ -401,7 +457,7 @@ def _atan(x: float) -> float:
     return math.atan(x)
 
 
-atan = Rule("atan", _atan, (lambda x, out: 1.0 / (1.0 + x * x),))
+atan = Rule("atan", _atan, (lambda x, out: 1.0 / (1.0 + x * x),), formulas=("1/(1 + x**2)",))
 
 
 def _atan2(y: float, x: float) -> float:
@@ -428,6 +484,8 @@ atan2 = Rule(
     _atan2,
     (_atan2_d_y, _atan2_d_x),
     kinks=lambda y, x: (y if x < 0 else 1.0, x, y),  # the cut along x < 0, the origin
+    inputs=("y", "x"),
+    formulas=("x/(x**2 + y**2)", "-y/(x**2 + y**2)"),
 )
 
 
@@ -445,6 +503,7 @@ hypot = Rule(
     _hypot,
     (lambda x, y, out: _over(x, out), lambda x, y, out: _over(y, out)),
     kinks=lambda x, y: (x, y),  # the origin (kinks are where a quantity changes sign)
+    formulas=("x/out", "y/out"),
 )
 
 
@@ -459,15 +518,16 @@ def _sinh(x: float) -> float:
         return math.copysign(inf, x)
 
 
-sinh = Rule("sinh", _sinh, (lambda x, out: cosh(x),))
+sinh = Rule("sinh", _sinh, (lambda x, out: cosh(x),), formulas=("cosh(x)",))
 
 _cosh = _beyond_range_inf(math.cosh, "Hyperbolic cosine; inf past about |x| = 710.")
-cosh: Rule = Rule("cosh", _cosh, (lambda x, out: sinh(x),))
+cosh: Rule = Rule("cosh", _cosh, (lambda x, out: sinh(x),), formulas=("sinh(x)",))
 tanh = Rule(
     "tanh",
     math.tanh,
     (lambda x, out: 1.0 - out * out,),
     doc="Hyperbolic tangent (finite for any x).",
+    formulas=("1 - out**2",),
 )
 
 
@@ -476,7 +536,12 @@ def _asinh(x: float) -> float:
     return math.asinh(x)
 
 
-asinh = Rule("asinh", _asinh, (lambda x, out: _power(x * x + 1.0, -0.5),))
+asinh = Rule(
+    "asinh",
+    _asinh,
+    (lambda x, out: _power(x * x + 1.0, -0.5),),
+    formulas=("1/sqrt(x**2 + 1)",),
+)
 
 
 def _acosh(x: float) -> float:
@@ -486,7 +551,13 @@ def _acosh(x: float) -> float:
     return math.acosh(x)
 
 
-acosh = Rule("acosh", _acosh, (lambda x, out: _power(x * x - 1.0, -0.5),), domain=(">= 1",))
+acosh = Rule(
+    "acosh",
+    _acosh,
+    (lambda x, out: _power(x * x - 1.0, -0.5),),
+    domain=(">= 1",),
+    formulas=("1/sqrt(x**2 - 1)",),
+)
 
 
 def _atanh(x: float) -> float:
@@ -496,7 +567,13 @@ def _atanh(x: float) -> float:
     return math.atanh(x)
 
 
-atanh = Rule("atanh", _atanh, (lambda x, out: _inv(1.0 - x * x),), domain=("(-1, 1)",))
+atanh = Rule(
+    "atanh",
+    _atanh,
+    (lambda x, out: _inv(1.0 - x * x),),
+    domain=("(-1, 1)",),
+    formulas=("1/(1 - x**2)",),
+)
 
 
 # ---------------------------------------------------------------- activations
@@ -510,7 +587,9 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
-sigmoid: Rule = Rule("sigmoid", _sigmoid, (lambda x, out: out * (1.0 - out),))
+sigmoid: Rule = Rule(
+    "sigmoid", _sigmoid, (lambda x, out: out * (1.0 - out),), formulas=("out*(1 - out)",)
+)
 
 
 def _relu(x: float) -> float:
@@ -522,7 +601,13 @@ def _relu_partial(x: Any, out: Any) -> float:
     return FLAT if x <= 0 else 1.0
 
 
-relu = Rule("relu", _relu, (_relu_partial,), kinks=lambda x: (x,))
+relu = Rule(
+    "relu",
+    _relu,
+    (_relu_partial,),
+    kinks=lambda x: (x,),
+    formulas=("sign(out)",),  # 1 where the output is positive, else 0
+)
 
 
 def _silu(x: float) -> float:
@@ -535,7 +620,7 @@ def _silu_partial(x: Any, out: Any) -> Any:
     return s * (1.0 + x * (1.0 - s))
 
 
-silu = Rule("silu", _silu, (_silu_partial,))
+silu = Rule("silu", _silu, (_silu_partial,), formulas=("sigmoid(x)*(1 + x*(1 - sigmoid(x)))",))
 
 
 def _gelu(x: float) -> float:
@@ -547,7 +632,12 @@ def _gelu_partial(x: Any, out: Any) -> Any:
     return 0.5 * (1.0 + erf(x * _INV_SQRT2)) + x * _INV_SQRT_2PI * exp(-0.5 * x * x)
 
 
-gelu = Rule("gelu", _gelu, (_gelu_partial,))
+gelu = Rule(
+    "gelu",
+    _gelu,
+    (_gelu_partial,),
+    formulas=("(1 + erf(x/sqrt(2)))/2 + x*exp(-x**2/2)/sqrt(2*pi)",),
+)
 
 
 def _leaky_relu(x: float, slope: float) -> float:
@@ -565,6 +655,8 @@ leaky_relu = Rule(
     ),
     defaults=(0.01,),
     kinks=lambda x, slope: (x,),
+    inputs=("x", "slope"),
+    formulas=("where(relu(x), 1, slope)", "minimum(x, 0)"),  # relu(x) is 0 unless x > 0
 )
 
 
@@ -584,6 +676,8 @@ elu = Rule(
     ),
     defaults=(1.0,),
     kinks=lambda x, alpha: (x,),
+    inputs=("x", "alpha"),
+    formulas=("where(relu(x), 1, alpha*exp(x))", "expm1(minimum(x, 0))"),
 )
 
 
@@ -599,7 +693,7 @@ def _abs_partial(x: Any, out: Any) -> Any:
     return 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if _data(x) == 0 else nan  # == is identity
 
 
-abs_rule = Rule("abs", _abs, (_abs_partial,), kinks=lambda x: (x,))
+abs_rule = Rule("abs", _abs, (_abs_partial,), kinks=lambda x: (x,), formulas=("sign(x)",))
 
 
 def _maximum(x: float, y: float) -> float:
@@ -613,7 +707,12 @@ def _max_partial(x: Any, y: Any, out: Any) -> float:
     return FLAT if a < b else 0.5 if a == b else 1.0
 
 
-maximum = Rule("maximum", _maximum, (_max_partial, lambda x, y, out: _max_partial(y, x, out)))
+maximum = Rule(
+    "maximum",
+    _maximum,
+    (_max_partial, lambda x, y, out: _max_partial(y, x, out)),
+    formulas=("(1 + sign(x - y))/2", "(1 - sign(x - y))/2"),  # half each at a tie
+)
 
 
 def _minimum(x: float, y: float) -> float:
@@ -626,7 +725,12 @@ def _min_partial(x: Any, y: Any, out: Any) -> float:
     return FLAT if a > b else 0.5 if a == b else 1.0
 
 
-minimum = Rule("minimum", _minimum, (_min_partial, lambda x, y, out: _min_partial(y, x, out)))
+minimum = Rule(
+    "minimum",
+    _minimum,
+    (_min_partial, lambda x, y, out: _min_partial(y, x, out)),
+    formulas=("(1 - sign(x - y))/2", "(1 + sign(x - y))/2"),
+)
 maximum.kinks = minimum.kinks = lambda x, y: () if x is y else (x - y,)  # max(x, x) is x
 
 
@@ -663,6 +767,8 @@ clamp = Rule(
     (_clamp_d_x, _clamp_d_lo, _clamp_d_hi),
     defaults=(-inf, inf),
     kinks=lambda x, lo, hi: tuple(a - b for a, b in ((x, lo), (x, hi), (lo, hi)) if a is not b),
+    inputs=("x", "lo", "hi"),
+    formulas=("where(x - out, 0, 1)", "where(lo - out, 0, 1)", "where(hi - out, 0, 1)"),
 )
 
 
@@ -693,6 +799,8 @@ where = Rule(
     _where,
     (_zero, _where_d_x, _where_d_y),
     kinks=lambda condition, x, y: () if x is y else (condition,),
+    inputs=("condition", "x", "y"),
+    formulas=("0", "where(condition, 1, 0)", "where(condition, 0, 1)"),
 )
 
 
@@ -702,7 +810,7 @@ def _sign(x: float) -> float:
     return 1.0 if x > 0 else -1.0 if x < 0 else x
 
 
-sign = Rule("sign", _sign, (_zero,), kinks=lambda x: (x,))
+sign = Rule("sign", _sign, (_zero,), kinks=lambda x: (x,), formulas=("0",))
 
 
 def _floor(x: float) -> float:
@@ -727,8 +835,8 @@ def _off_integers(x: Any) -> tuple[Any]:
     return (x - round(_data(x)),)
 
 
-floor = Rule("floor", _floor, (_zero,), kinks=_off_integers)
-ceil = Rule("ceil", _ceil, (_zero,), kinks=_off_integers)
+floor = Rule("floor", _floor, (_zero,), kinks=_off_integers, formulas=("0",))
+ceil = Rule("ceil", _ceil, (_zero,), kinks=_off_integers, formulas=("0",))
 
 
 def _stop_gradient(x: float) -> float:
@@ -752,7 +860,7 @@ def _sum_partials(xs: Sequence[Any], out: Any) -> tuple[float, ...]:
     return (1.0,) * len(xs)
 
 
-sum_rule = Rule("sum", _sum, (_sum_partials,), arity=None)
+sum_rule = Rule("sum", _sum, (_sum_partials,), arity=None, formulas=lambda i, n: "1")
 
 
 def _dot(ws_then_xs: Sequence[float]) -> float:
@@ -767,7 +875,13 @@ def _dot_partials(ws_then_xs: Sequence[Any], out: Any) -> Sequence[Any]:
     return [*ws_then_xs[half:], *ws_then_xs[:half]]  # d/dw_i = x_i and d/dx_i = w_i
 
 
-dot_rule = Rule("dot", _dot, (_dot_partials,), arity=None)
+dot_rule = Rule(
+    "dot",
+    _dot,
+    (_dot_partials,),
+    arity=None,
+    formulas=lambda i, n: f"x{(i + n // 2) % n}",  # d/dw_i is x_i, d/dx_i is w_i
+)
 
 
 # ---------------------------------------------------------------- the table

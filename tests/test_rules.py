@@ -7,12 +7,13 @@ Parametrized over `RULES` itself: a rule added to the table without a closed for
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Callable
 
 import pytest
 
 import autograd_lite as ag
-from autograd_lite import Value, primitive, rules
+from autograd_lite import Value, expr, primitive, rules
 from autograd_lite.rules import RULES
 
 UPSTREAM = -1.7  # a non-trivial seed: a rule that ignores the upstream gradient is caught
@@ -359,3 +360,88 @@ def test_a_primitive_s_own_errors_name_it_and_the_point() -> None:
         my_log(-1.0)
     with pytest.raises(ValueError, match=r"^primitive 'my_log' at -1\.0: math domain error$"):
         my_log(Value(-1.0))
+
+
+# ---------------------------------------------------------------- each partial's formula text
+
+_DRAWS = {
+    "real": lambda r: r.uniform(-4.0, 4.0),
+    "positive": lambda r: r.uniform(0.05, 5.0),
+    "nonzero": lambda r: r.choice([-1.0, 1.0]) * r.uniform(0.1, 4.0),
+    "> -1": lambda r: r.uniform(-0.95, 4.0),
+    ">= 1": lambda r: r.uniform(1.05, 5.0),
+    "[-1, 1]": lambda r: r.uniform(-0.95, 0.95),
+    "(-1, 1)": lambda r: r.uniform(-0.95, 0.95),
+}
+
+
+def _formula_points(rule: ag.Rule, count: int) -> list[tuple[float, ...]]:
+    """`count` points in the rule's domain, a distance from its kinks (where the formula and
+    the partial may make different choices, and neither is wrong)."""
+    rng = random.Random(rule.name)
+    points: list[tuple[float, ...]] = []
+    arity = rule.arity if rule.arity is not None else 4
+    domain = rule.domain or ("real",) * arity
+    while len(points) < count:
+        point = tuple(_DRAWS[d](rng) for d in domain)
+        if rule.kinks is None or all(abs(k) > 1e-3 for k in rule.kinks(*point)):
+            points.append(point)
+    return points
+
+
+@pytest.mark.parametrize("name", sorted(RULES))
+def test_every_formula_is_the_formula_language_and_equals_its_partial(name: str) -> None:
+    """Each input's formula text, parsed by the CLI's parser, gives the partial's number at
+    200 points of the domain (with `out` the rule's value there)."""
+    rule = RULES[name]
+    for point in _formula_points(rule, 200):
+        out = rule(*point)
+        if rule.arity is None:
+            partials = rule.partials[0](point, out)
+            names = [f"x{k}" for k in range(len(point))]
+        else:
+            partials = [partial(*point, out) for partial in rule.partials]
+            names = list(rule.inputs)
+        known = dict(zip(names, point), out=out)
+        for i, partial in enumerate(partials):
+            text = rule.formula(i, "out", names)
+            formula = expr.parse(text)
+            got = formula(*(known[v] for v in formula.variables))
+            assert got == pytest.approx(partial, rel=1e-12, abs=1e-14), (text, point)
+
+
+@pytest.mark.parametrize(
+    ("rule", "i", "names", "text"),
+    [
+        (ag.rules.pow_rule, 0, ["p", "x", 2.0], "2*x"),
+        (ag.rules.pow_rule, 0, ["p", "x", 3], "3*x**2"),
+        (ag.rules.pow_rule, 1, ["p", "x", "n"], "p*log(x)"),
+        (ag.sigmoid, 0, ["s", "z"], "s*(1 - s)"),
+        (ag.tanh, 0, ["t", "u"], "1 - t**2"),
+        (ag.sin, 0, ["s", "x"], "cos(x)"),
+        (ag.rules.mul, 0, ["m", "x", "y"], "y"),
+        (ag.rules.mul, 1, ["m", "x", 3.0], "x"),
+        (ag.rules.div, 1, ["q", "a", -2.0], "-a/4"),
+        (ag.atan2, 1, ["θ", "b", "a"], "-b/(a**2 + b**2)"),
+        (ag.clamp, 0, ["c", "x", -1.0, 1.0], "where(x - c, 0, 1)"),
+        (ag.rules.dot_rule, 1, ["d", "w0", "w1", "a", "b"], "b"),
+        (ag.rules.sum_rule, 2, ["s", "a", "b", "c"], "1"),
+    ],
+)
+def test_a_formula_reads_with_the_graph_s_names(rule, i, names, text) -> None:
+    """The node's name, its operands' names and constant operands' numbers are put in."""
+    assert rule.formula(i, names[0], names[1:]) == text
+
+
+def test_a_primitive_s_formula_is_its_own_or_says_which_derivative() -> None:
+    """A primitive's formula is over fn's parameter names; without one it reads d name/d arg."""
+    mine = primitive("soft", lambda u: math.log1p(math.exp(u)), grads=(ag.sigmoid,))
+    assert mine.formula(0, "q", ["z"]) == "dsoft/dz"
+    told = primitive(
+        "soft", lambda u: math.log1p(math.exp(u)), grads=(ag.sigmoid,), formulas=("sigmoid(u)",)
+    )
+    assert told.formula(0, "q", ["z"]) == "sigmoid(z)"
+    with pytest.raises(ValueError, match=r"'soft': the formula 'sigmoid\(x\)' uses 'x'"):
+        primitive("soft", lambda u: u, grads=(ag.sigmoid,), formulas=("sigmoid(x)",))
+    with pytest.raises(ValueError, match="is not a formula"):
+        primitive("soft", lambda u: u, grads=(ag.sigmoid,), formulas=("sigmoid(",))
