@@ -845,7 +845,7 @@ def _stop_gradient(x: float) -> float:
     return x
 
 
-stop_gradient = Rule("stop_gradient", _stop_gradient, (_zero,))
+stop_gradient = Rule("stop_gradient", _stop_gradient, (_zero,), formulas=("0",))
 
 
 # ---------------------------------------------------------------- n-ary: one node, many inputs
