@@ -18,8 +18,8 @@ from typing import Any
 
 from autograd_lite.anomaly import formula
 from autograd_lite.forward import jvp
-from autograd_lite.functional import _evaluating, grad, value_and_grad
-from autograd_lite.record import read
+from autograd_lite.functional import _evaluating, grad, gradients, value_and_grad
+from autograd_lite.record import Record, read
 from autograd_lite.rule import Rule
 from autograd_lite.rule import as_float as _as_float
 from autograd_lite.value import Operand, Value
@@ -131,7 +131,7 @@ def gradcheck(
             try:
                 _compare(fn, xs, at, analytic, tolerances, mode)
             except GradcheckError as error:
-                culprit = wrong_node(f, xs, tolerances)
+                culprit = wrong_node(f, xs, tolerances, order)
                 if culprit is None or isinstance(error, ProbeOutsideDomain):
                     raise
                 failure = GradcheckError(f"gradcheck failed: {culprit}\n{error}")
@@ -166,12 +166,16 @@ def _analytic(
     return analytic
 
 
-def wrong_node(f: Callable[..., Any], xs: Sequence[float], tolerances: _Tolerances) -> str | None:
+def wrong_node(
+    f: Callable[..., Any], xs: Sequence[float], tolerances: _Tolerances, order: int = 1
+) -> str | None:
     """The first node of f's graph at `xs` whose recorded local derivative toward an operand
-    disagrees with central differences of its rule's float function there, as a sentence.
+    disagrees with central differences of its rule's float function there, as a sentence; at
+    `order=2`, when none does, the first whose partial on Values (what the Value pass
+    differentiates) has a derivative that disagrees with central differences of that partial.
 
-    None when every node agrees (then the fault is not in one rule's first derivative: a second
-    derivative, or `f` itself), or when `f` cannot be traced at `xs`.
+    None when every node agrees (then the fault is not in one rule: `f` itself), or when `f`
+    cannot be traced at `xs`.
     """
     try:
         with _evaluating():
@@ -181,46 +185,95 @@ def wrong_node(f: Callable[..., Any], xs: Sequence[float], tolerances: _Toleranc
     if not isinstance(out, Value):
         return None
     record = read(out)
-    names = record.names
-    for i, rule in enumerate(record.rules):
-        if rule is None:
+    checks = [_wrong_first, _wrong_second] if order == 2 else [_wrong_first]
+    for check in checks:
+        for i, rule in enumerate(record.rules):
+            found = None if rule is None else check(record, i, rule, tolerances)
+            if found is not None:
+                return found
+    return None
+
+
+def _wrong_first(record: Record, i: int, rule: Rule, tolerances: _Tolerances) -> str | None:
+    """Node i's first local derivative that central differences of its rule contradict."""
+    names, operands = record.names, record.operands[i]
+    args = [o.data if isinstance(o, Value) else o for o in operands]
+    locals_ = iter(record.locals[i])
+    for k, operand in enumerate(operands):
+        if not isinstance(operand, Value):
             continue
-        operands = record.operands[i]
-        args = [o.data if isinstance(o, Value) else o for o in operands]
-        locals_ = iter(record.locals[i])
-        for k, operand in enumerate(operands):
-            if not isinstance(operand, Value):
+        local = next(locals_)
+        numeric = _numeric(lambda a: _call(rule, a), args, k, tolerances)
+        if numeric is None or tolerances.close(local, numeric):
+            continue
+        return (
+            f"{names[record.order[i]]} = {formula(record, i)} has a wrong local derivative "
+            f"toward {names[operand]} (input {k} of {rule.name}): recorded {local!r}, "
+            f"central differences of {rule.name} at {_shown(args)} give {numeric!r}"
+        )
+    return None
+
+
+def _wrong_second(record: Record, i: int, rule: Rule, tolerances: _Tolerances) -> str | None:
+    """Node i's first partial whose derivative, taken by the Value pass, central differences
+    of the partial itself (on floats) contradict."""
+    names, operands = record.names, record.operands[i]
+    args = [o.data if isinstance(o, Value) else o for o in operands]
+    parents = {k: o for k, o in enumerate(operands) if isinstance(o, Value)}
+    leaves = [Value(a) for a in args]
+    with _evaluating():
+        partials = rule.local_derivatives(leaves, rule(*leaves))
+    for k, toward in parents.items():
+        local = partials[k]
+        analytic = gradients(local, leaves) if isinstance(local, Value) else [0.0] * len(args)
+
+        def partial_k(a: list[float], k: int = k) -> float:
+            return float(rule.local_derivatives(a, _call(rule, a))[k])
+
+        for m, by in parents.items():
+            numeric = _numeric(partial_k, args, m, tolerances)
+            if numeric is None or tolerances.close(analytic[m], numeric):
                 continue
-            local = next(locals_)
-            slopes = _slopes(rule, args, k, tolerances.eps)
-            if slopes is None:
-                continue
-            left, right = slopes
-            numeric = (left + right) / 2
-            if tolerances.close(local, numeric) or _slopes_apart(left, right, tolerances):
-                continue  # right, or at a kink, where no derivative exists to compare with
-            shown = repr(args[0]) if len(args) == 1 else f"({', '.join(map(repr, args))})"
             return (
-                f"{names[record.order[i]]} = {formula(record, i)} has a wrong local derivative "
-                f"toward {names[operand]} (input {k} of {rule.name}): recorded {local!r}, "
-                f"central differences of {rule.name} at {shown} give {numeric!r}"
+                f"{names[record.order[i]]} = {formula(record, i)} has a wrong second derivative: "
+                f"d/d{names[by]} of its local derivative toward {names[toward]} (input {k} of "
+                f"{rule.name}) is "
+                f"{analytic[m]!r} by its partial on Values, central differences of that "
+                f"partial at {_shown(args)} give {numeric!r}"
             )
     return None
 
 
-def _slopes(rule: Rule, args: list[float], k: int, eps: float) -> tuple[float, float] | None:
-    """One-sided slopes of `rule`'s float function along argument k; None outside its domain."""
+def _call(rule: Rule, args: Sequence[float]) -> float:
+    """`rule`'s float function at `args` (a list for an n-ary rule)."""
+    return rule.forward(list(args)) if rule.arity is None else rule.forward(*args)
+
+
+def _shown(args: Sequence[float]) -> str:
+    """A point as text: `0.5`, or `(0.5, 2.0)`."""
+    return repr(args[0]) if len(args) == 1 else f"({', '.join(map(repr, args))})"
+
+
+def _numeric(
+    g: Callable[[list[float]], float], args: list[float], k: int, tolerances: _Tolerances
+) -> float | None:
+    """The central difference of `g` along argument k; None outside its domain or at a kink
+    (one-sided slopes apart), where there is no derivative to compare with."""
+    eps = tolerances.eps
 
     def at(step: float) -> float:
         moved = list(args)
         moved[k] += step
-        return rule.forward(moved) if rule.arity is None else rule.forward(*moved)
+        return g(moved)
 
     try:
         minus, middle, plus = at(-eps), at(0.0), at(eps)
     except (ArithmeticError, ValueError):
         return None
-    return (middle - minus) / eps, (plus - middle) / eps
+    left, right = (middle - minus) / eps, (plus - middle) / eps
+    if _slopes_apart(left, right, tolerances):
+        return None
+    return (left + right) / 2
 
 
 class ProbeOutsideDomain(GradcheckError):

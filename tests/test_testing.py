@@ -238,9 +238,9 @@ def test_a_mismatch_of_a_plain_function_names_it_and_the_point():
         )
 
 
-def test_a_mismatch_without_a_wrong_local_derivative_says_so():
-    """When every node's first derivative is right (a second derivative is wrong), the first
-    line says the modes disagree, and gradcheck's report follows."""
+def test_a_wrong_second_derivative_is_named():
+    """A partial right on floats but a constant on Values: the first line names the op whose
+    partial the Value pass differentiates wrongly, with both numbers."""
     detached = primitive(
         "detached",
         math.sin,
@@ -248,10 +248,25 @@ def test_a_mismatch_without_a_wrong_local_derivative_says_so():
     )
     with pytest.raises(AssertionError) as failure:
         assert_gradients_close(detached, 0.5, order=2)
+    assert str(failure.value).splitlines()[0] == (
+        "detached(x0) at x0 = 0.5: f = detached(x0) has a wrong second derivative: d/dx0 of its "
+        "local derivative toward x0 (input 0 of detached) is 0.0 by its partial on Values, "
+        f"central differences of that partial at 0.5 give {-0.47942553860202963!r}"
+    )
+
+
+def test_a_mismatch_without_a_wrong_rule_says_so():
+    """When every node is right (f cuts its own graph by reading .data), the first line says
+    the modes disagree, and gradcheck's report follows."""
+
+    def cut(x):
+        return x * math.sin(x.data)
+
+    with pytest.raises(AssertionError) as failure:
+        assert_gradients_close(cut, 0.5)
     first, second, *_ = str(failure.value).splitlines()
     assert first == (
-        "detached(x0) at x0 = 0.5: reverse mode and finite differences disagree "
-        "(input i is xi below)"
+        "cut at x0 = 0.5: reverse mode and finite differences disagree (input i is xi below)"
     )
     assert second.startswith("gradcheck failed: reverse mode and central differences disagree")
 
