@@ -18,7 +18,6 @@ forward-over-reverse); the function names and shapes follow JAX (`jax.jvp`, `jax
 
 from __future__ import annotations
 
-import numbers
 import reprlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
@@ -38,6 +37,7 @@ from autograd_lite.functional import (
     grad,
 )
 from autograd_lite.record import Record, read
+from autograd_lite.rule import as_float, is_number
 from autograd_lite.value import Value, dot, recording, sum
 
 __all__ = ["hvp", "jacfwd", "jacobian", "jacrev", "jvp", "tangent_pass", "vjp"]
@@ -108,8 +108,8 @@ def _outputs(f: Callable[..., Any], out: Any) -> tuple[list[Adjoint], bool]:
     for y in out if many else [out]:
         if isinstance(y, Value):
             found.append(y)
-        elif isinstance(y, (int, float, numbers.Real)) and not isinstance(y, bool):
-            found.append(float(y))  # a constant: every derivative is 0
+        elif is_number(y):
+            found.append(as_float(y, f"{_name(f)}'s result"))  # a constant: derivatives are 0
         else:
             raise TypeError(
                 f"{_name(f)} must return a Value, a real number or a sequence of them, "
@@ -169,12 +169,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
         seeds: dict[Value, Adjoint] = {}
         for i, (x, t) in enumerate(zip(inputs, tangents)):
             if not isinstance(t, Value):
-                if not isinstance(t, (int, float, numbers.Real)) or isinstance(t, bool):
-                    raise TypeError(
-                        f"jvp({_name(f)}): tangent {i} must be a real number, "
-                        f"got {type(t).__name__} {reprlib.repr(t)}"
-                    )
-                t = float(t)
+                t = as_float(t, f"jvp({_name(f)}): tangent {i}")
             seeds[x] = t
         root = _root(outputs)
         found = _output_tangents(outputs, root, seeds, nested)
