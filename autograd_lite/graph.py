@@ -436,6 +436,7 @@ def save_graph(
     show_local: bool = False,
     lr: float | None = None,
     params: Sequence[Value] | None = None,
+    practice: bool = False,
 ) -> Path:
     """Draw `root`'s graph into `path`, the format taken from its suffix; returns the path.
 
@@ -443,8 +444,9 @@ def save_graph(
     Graphviz `dot` when installed, and `.svg` falls back to the `render` extra. `rankdir` is
     "LR" (left to right, the pictures' default), "TB", "RL" or "BT". `.html` is the
     interactive page (`html_page`): it opens in `rankdir`, or in the layout that suits the
-    graph and the window, and takes `lr` and `params` for its update mode. RendererError says
-    what to install when neither renderer is there.
+    graph and the window, and takes `lr` and `params` for its update mode; with `practice` it
+    opens in practice mode, asking each number instead of showing it (ValueError for another
+    format). RendererError says what to install when neither renderer is there.
     """
     target = Path(path)
     suffix = target.suffix.lower()
@@ -452,6 +454,8 @@ def save_graph(
         raise ValueError(
             f"cannot tell the image format from {str(target)!r}: use one of {', '.join(FORMATS)}"
         )
+    if practice and suffix != ".html":
+        raise ValueError(f"practice=True makes the interactive page: use .html, not {suffix}")
     if suffix == ".html":
         text = html_page(
             root,
@@ -461,6 +465,7 @@ def save_graph(
             show_local=show_local,
             lr=lr,
             params=params,
+            practice=practice,
         )
         target.write_text(text, encoding="utf-8")
         return target
@@ -552,6 +557,7 @@ def html_page(
     show_local: bool = False,
     lr: float | None = None,
     params: Sequence[Value] | None = None,
+    practice: bool = False,
 ) -> str:
     """The interactive page of `root`'s graph: one self-contained HTML file (see `page`).
 
@@ -559,8 +565,8 @@ def html_page(
     picks the one it opens in. The grads it shows come from its own reverse pass, so `root`'s
     graph is not changed and `backward()` need not have run. Without `show_grad` the page
     shows no grad anywhere (a worksheet). With `lr` and `params` (Values of the graph) it has
-    an update mode, one step `w <- w - lr*grad` per parameter in the given order.
-    ValueError for a bad `rankdir`, `lr` or parameter.
+    an update mode, one step `w <- w - lr*grad` per parameter in the given order. With
+    `practice` it opens in practice mode. ValueError for a bad `rankdir`, `lr` or parameter.
     """
     if not isinstance(root, Value):
         raise TypeError(f"html_page needs a Value, got {type(root).__name__}")
@@ -577,7 +583,13 @@ def html_page(
     drawn = drawings["LR"].values
     opening = {"RL": "LR", "BT": "TB"}.get(rankdir or "", rankdir)
     text = page.assemble(
-        graph, drawn, layouts, show_grad=show_grad, update=descent, opening=opening
+        graph,
+        drawn,
+        layouts,
+        show_grad=show_grad,
+        update=descent,
+        opening=opening,
+        practice=practice,
     )
     return _printable(text)  # the title holds the root's label
 

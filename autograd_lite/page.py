@@ -42,6 +42,7 @@ def assemble(
     show_grad: bool = True,
     update: Descent | None = None,
     opening: str | None = None,
+    practice: bool = False,
 ) -> str:
     """The page of `graph`: `drawn` are the Values in the SVGs, `v0`, `v1`, ... in order.
 
@@ -50,7 +51,8 @@ def assemble(
     Everything comes from the graph's record: its names, its reverse pass (no `.grad` is
     touched) and the derivations, so no node is read again however many Values are drawn.
     Without `show_grad` no grad is written anywhere (a worksheet); `update` holds the learning
-    rate and the parameters of the update mode.
+    rate and the parameters of the update mode. Every page has the practice mode (`practice.js`,
+    which asks the numbers of each step); with `practice` it opens in it.
     """
     root, (grads, passes), shown = graph.root, graph.reverse_pass, graph.names
     names = {node: f"v{i}" for i, node in enumerate(drawn)}
@@ -69,6 +71,7 @@ def assemble(
         "backward": _backward_steps(passes, names) if show_grad else [],
         "forward": [names[node] for node in drawn if graph.rule(node) is not None],
         "update": _update(update, names, grads) if update and show_grad else None,
+        "practice": practice,
     }
     script = json.dumps(data, separators=(",", ":"), allow_nan=False).replace("<", "\\u003c")
     title = html.escape(f"{shown[root]} = {root.data:.6g}: the graph, step by step")
@@ -79,8 +82,9 @@ def assemble(
     )
     return _TEMPLATE.format(
         title=title,
-        style=_asset("page.css"),
+        style=_asset("page.css") + _asset("practice.css"),
         script=_asset("page.js"),
+        practice=_asset("practice.js"),
         data=script,
         drawings=drawings,
         opening=opening or "",
@@ -288,6 +292,9 @@ the output and the chain rule with numbers. Hover for its local derivatives.</pr
 <script type="application/json" id="autograd-lite-data">{data}</script>
 <script>
 {script}
+</script>
+<script>
+{practice}
 </script>
 </body>
 </html>
