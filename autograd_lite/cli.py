@@ -47,6 +47,8 @@ examples:
   autograd-lite explain "(h := w*x + b) + sigmoid(h)" --at w=0.4,x=0.6,b=0.6 --wrt w
   autograd-lite explain "x*y + sin(x)" --at x=1.5,y=-2 --wrt x --steps
   autograd-lite check "log(1 + exp(x)) / sqrt(y)" --at x=0.5,y=2
+  autograd-lite practice "x*y + sin(x)" --at x=1.5,y=-2 -o practice.html
+  autograd-lite practice --seed 7 --level 3 -o practice.html   (work each step out)
   autograd-lite worksheet "tanh(w*x + b)" --at w=-3,x=2,b=6.88 -o sheet.html --answers key.html
   autograd-lite worksheet --seed 7 --level 2 -o sheet.pdf   (an exercise made from a seed)
   autograd-lite demo              (lists the demos)
@@ -159,6 +161,15 @@ def _parser() -> _Parser:
         "--order", type=int, choices=(1, 2), default=1, help="2 also checks the hessian"
     )
     check.set_defaults(run=_check)
+
+    practice = _formula_command(
+        commands, "practice", "write a page that asks each number of the passes and checks it"
+    )
+    practice.add_argument(
+        "-o", "--output", metavar="FILE", default="practice.html", help="(practice.html)"
+    )
+    _exercise_options(practice)
+    practice.set_defaults(run=_practice)
 
     worksheet = _formula_command(
         commands, "worksheet", "write the backward pass with blanks to fill in, and its key"
@@ -285,6 +296,14 @@ def _check(args: argparse.Namespace) -> int:
         return 1
     checked = "first and second derivatives" if args.order == 2 else "derivatives"
     print(f"gradcheck passed: the {checked} of {args.expr} agree with finite differences")
+    return 0
+
+
+def _practice(args: argparse.Namespace) -> int:
+    if not str(args.output).lower().endswith(".html"):
+        raise CommandError(f"the practice page is HTML: -o needs a .html file, got {args.output}")
+    _, output = _exercise_or_formula(args)
+    print(f"wrote {save_graph(output, args.output, practice=True)}")
     return 0
 
 

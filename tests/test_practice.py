@@ -7,8 +7,11 @@ the help and the score.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -235,3 +238,39 @@ def test_practice_off_shows_every_number_again(opened: Any) -> None:
     assert page.eval_on_selector_all("[data-answer-for]", "els => els.length") == 0
     assert "Work it out" not in page.inner_text("#step-text")
     assert re.search(r"\d\.\d", page.inner_text("#step-text"))
+
+
+def page_data(path: Path) -> dict[str, Any]:
+    """The data the page's script reads."""
+    text = path.read_text(encoding="utf-8")
+    match = re.search(
+        r'<script type="application/json" id="autograd-lite-data">(.*?)</script>', text
+    )
+    assert match
+    return json.loads(match[1])  # type: ignore[no-any-return]
+
+
+def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """autograd-lite with `args`, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "autograd_lite", *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+        cwd=cwd,
+    )
+
+
+def test_cli_practice_writes_a_practice_page(tmp_path: Path) -> None:
+    """practice EXPR --at, practice --seed --level, demo worked_example --practice."""
+    done = cli("practice", "x*y + x", "--at", "x=1.5,y=-2", "-o", "p.html", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert page_data(tmp_path / "p.html")["practice"] is True
+    done = cli("practice", "--seed", "3", "--level", "2", "-o", "s.html", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    data = page_data(tmp_path / "s.html")
+    assert {node["label"] for node in data["nodes"]} >= {"w1", "x1", "w2", "x2", "b", "n"}
+    done = cli("demo", "worked_example", "--steps", "1", "--practice", "--out", ".", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert page_data(tmp_path / "worked_example_practice.html")["practice"] is True

@@ -13,7 +13,10 @@ prints 0.291027924 after one round where this script gets 0.291027774: that figu
 final outputs, 0.015912...) comes out when the hidden weights are updated with the output
 weights already changed, instead of all weights from the same gradients as worked by hand.
 
-Run: autograd-lite demo worked_example [--update-biases] [--steps N] [--out DIR]
+With `--practice` it also writes `worked_example_practice.html`: the same page opened in practice
+mode, which asks each number of the passes and the update (the worked example as an exercise).
+
+Run: autograd-lite demo worked_example [--update-biases] [--steps N] [--out DIR] [--practice]
 (in a clone also python -m demos.worked_example ...)
 """
 
@@ -156,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--update-biases", action="store_true", help="let b1 and b2 learn too")
     parser.add_argument("--steps", type=int, default=10_000, help="training rounds (10000)")
     parser.add_argument("--out", type=Path, default=Path("out"), help="output folder (out)")
+    parser.add_argument(
+        "--practice", action="store_true", help="also write the page as an exercise to work out"
+    )
     args = parser.parse_args(argv)
     if args.steps < 1:
         parser.error(f"--steps must be at least 1, got {args.steps}")
@@ -177,6 +183,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         path = save_graph(v["E"], args.out / "worked_example.svg")
         page = save_graph(v["E"], args.out / "worked_example.html")  # step through backprop
+        if args.practice:
+            learning = [p[name] for name in learned(p, args.update_biases)]
+            exercise = args.out / "worked_example_practice.html"
+            save_graph(v["E"], exercise, lr=LEARNING_RATE, params=learning, practice=True)
+            print(f"\nThe worked example as an exercise (practice mode): {exercise}")
     except RendererError as error:
         print(f"\nComputation graph not drawn: {error}")
     else:
