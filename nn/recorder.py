@@ -26,8 +26,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from autograd_lite import Value
-from autograd_lite.value import topological_order
+from autograd_lite import Value, record
 from nn.io import StrPath
 from nn.layers import MLP, Layer, Neuron
 from nn.module import Module
@@ -171,9 +170,10 @@ class Recorder:
         owner: dict[Value, int] = {}  # each recognised node's sample
         found: dict[int, dict[tuple[int, int], tuple[Value, Value]]] = {}
         sums: dict[Value, tuple[int, int]] = {}
-        for node in topological_order(loss):
-            parents = node.parents
-            if node.op == "dot" and parents and id(parents[0]) in rows:
+        graph = record.read(loss)
+        for node, rule, parents in zip(graph.order, graph.rules, graph.parents):
+            op = "" if rule is None else rule.name
+            if op == "dot" and id(parents[0]) in rows:
                 depth, index, row = rows[id(parents[0])]
                 n = len(row)
                 if len(parents) != 2 * n or any(a is not b for a, b in zip(parents, row)):
@@ -189,7 +189,7 @@ class Recorder:
                 owner[node] = sample
                 sums[node] = (depth, index)
                 found.setdefault(sample, {}).setdefault((depth, index), (node, node))
-            elif len(parents) == 1 and parents[0] in sums and node.op in _ACTIVATION_OPS:
+            elif len(parents) == 1 and parents[0] in sums and op in _ACTIVATION_OPS:
                 sample, key = owner[parents[0]], sums[parents[0]]
                 owner[node] = sample
                 z, _ = found[sample][key]

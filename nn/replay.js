@@ -519,7 +519,13 @@
     window.autogradLite = Object.assign(window.autogradLite || {}, {
       replay: { steps: STEPS, seek, current: () => state.step, choose, data: DATA },
     });
-    choose(state.sample);
+    choose(lively() ?? state.sample);
+  }
+
+  /** The first recorded sample still being learned at the end (some δ not 0), to follow first. */
+  function lively() {
+    const last = DATA.records[STEPS - 1].samples;
+    return DATA.samples.find((i) => last[String(i)] && last[String(i)].delta.flat().some((d) => d !== 0));
   }
 
   start();
