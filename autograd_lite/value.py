@@ -142,7 +142,7 @@ def _unary_method(rule: Rule) -> Callable[[Value], Value]:
     fixed = partial.value if isinstance(partial, Constant) else None
 
     def build(a: Value) -> Value:
-        x = a.data
+        x = a._data
         out = forward(x)
         recording = _is_recording()
         if recording is not True:
@@ -174,9 +174,9 @@ def _binary_method(rule: Rule) -> Callable[[Value, Operand], Value]:
 
     def build(a: Any, b: Any) -> Value:
         if type(a) is Value:
-            x = a.data
+            x = a._data
             if type(b) is Value:
-                y = b.data
+                y = b._data
                 out = forward(x, y)
                 recording = _is_recording()
                 if recording is not True:
@@ -203,7 +203,7 @@ def _binary_method(rule: Rule) -> Callable[[Value, Operand], Value]:
                 x = as_float(a, rule.name)
             else:
                 return NotImplemented  # type: ignore[no-any-return]
-            y = b.data
+            y = b._data
             out = forward(x, y)
             recording = _is_recording()
             if recording is not True:
@@ -247,6 +247,7 @@ class Value:
     data: float
     grad: float
     label: str
+    _data: float  # the `data` slot under the name the engine reads it by (set below)
     _rule: Rule | None
     _a: Value | None
     _b: Value | None
@@ -262,7 +263,7 @@ class Value:
         self._rule = self._a = self._b = self._da = self._db = None
 
     def __repr__(self) -> str:
-        text = f"Value(data={self.data:.4g}, grad={self.grad:.4g}"
+        text = f"Value(data={self._data:.4g}, grad={self.grad:.4g}"
         if self.label:
             text += f", label={self.label!r}"
         if self._rule is not None:
@@ -457,6 +458,12 @@ class Value:
                         parent.grad += g * local
 
 
+Value._data = Value.__dict__["data"]
+"""The engine reads its operands' numbers as `node._data`: the same slot as `data`, as fast, under
+a name that `compile` never watches. While a trace runs, reads of `.data` are the user's
+(decisions the compiled code must guard); reads of `._data` are the engine's arithmetic."""
+
+
 Operand: TypeAlias = Value | int | float
 """What operations accept: a Value or a plain real number."""
 
@@ -580,7 +587,7 @@ def _nary(rule: Rule, args: Sequence[Any]) -> Value:
     parents = (
         args if set(map(type, args)) == _ONLY_VALUES else [as_value(a, rule.name) for a in args]
     )
-    xs = [parent.data for parent in parents]
+    xs = [parent._data for parent in parents]
     recording = _is_recording()
     if recording is not True and recording:
         return _watched(recording, _nary, rule, args)
@@ -646,7 +653,7 @@ def dots(rows: Sequence[Sequence[Operand]], xs: Sequence[Operand]) -> list[Value
     if recording is not True and recording:
         return [_watched(recording, _one_dot, row, xs) for row in rows]
     inputs: list[Value] = [as_value(x, "dot") for x in xs]
-    shared = [x.data for x in inputs]
+    shared = [x._data for x in inputs]
     n, rule = len(inputs), rules.dot_rule
     forward, (partials,) = rule.forward, rule.partials
     made = []
@@ -654,7 +661,7 @@ def dots(rows: Sequence[Sequence[Operand]], xs: Sequence[Operand]) -> list[Value
         if len(row) != n:
             raise ValueError(f"dot needs sequences of equal length, got {len(row)} and {n}")
         weights = row if set(map(type, row)) == _ONLY_VALUES else [as_value(w, "dot") for w in row]
-        data = [w.data for w in weights]  # type: ignore[union-attr]  # all Values, checked
+        data = [w._data for w in weights]  # type: ignore[union-attr]  # all Values, checked
         data += shared
         out = forward(data)
         made.append(

@@ -152,6 +152,12 @@ def test_the_graph_covers_both_packages_and_their_subpackages() -> None:
     assert nn.__name__ in GRAPH["nn.demos.xor"]
 
 
+def test_subpackages_are_seen() -> None:
+    """The modules of a subpackage are nodes of the graph, with their own imports."""
+    assert "autograd_lite.compiling.tracing" in GRAPH["autograd_lite.compiling.codegen"]
+    assert "autograd_lite.value" in GRAPH["autograd_lite.compiling.tracing"]
+
+
 def test_the_walk_sees_function_level_imports() -> None:
     """A deferred import counts: the check would catch one in a function body."""
     tree = ast.parse("def f():\n    from autograd_lite import graph\n")

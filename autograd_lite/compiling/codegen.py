@@ -1,0 +1,350 @@
+"""Code generation: a traced program written out as one straight-line Python function.
+
+Over floats (the program of `f = lambda x, y: (x * y).tanh()`):
+
+    def compiled(a0, a1):
+        v2 = f0(a0, a1)             # f0 is the forward of rule "*", from the rules table
+        v3 = f1(v2)                 # f1 is tanh's forward
+        g3 = 1.0
+        g2 = g3 * p1_0(v2, v3)      # p1_0 is tanh's partial: the function backward() uses
+        g0 = g2 * p0_0(a0, a1, v2)
+        g1 = g2 * p0_1(a0, a1, v2)
+        return float(v3), (g0, g1, )
+
+Every value and every local derivative comes from the rule's own `forward` and `partials`
+(over arrays, from `kernels`), so the rules table stays the single source of each formula.
+The source is produced here from the traced graph, never text from the user. A guard that
+fails returns None (over arrays: the mask of the samples that passed).
+
+Over a batch the same program is written with one array per scalar of the trace: nodes an
+array argument reaches hold arrays, the others stay floats, and the gradient toward a number
+argument is summed over the batch as it is formed. `dot` nodes that share their per-sample
+inputs (a layer of neurons) become one matrix product.
+"""
+
+from __future__ import annotations
+
+import builtins
+import itertools
+import linecache
+import math
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+from autograd_lite import rules
+from autograd_lite.compiling.kernels import (
+    Layer,
+    array_rule,
+    float_rule,
+    numpy_module,
+    same_array,
+    total,
+)
+from autograd_lite.compiling.tracing import Guard, Node, Program, Trace
+from autograd_lite.rule import Rule
+
+_serial = itertools.count(1)  # tells apart the generated files in tracebacks
+
+
+class Compiled:
+    """One trace's generated code: float code at once, NumPy code per batch layout on demand."""
+
+    def __init__(self, name: str, trace: Trace) -> None:
+        self.name = name
+        self.program = Program(trace)
+        self.source, self.run = self.build(None)
+        self._batched: dict[tuple[bool, ...], Callable[..., Any]] = {}
+
+    def batched(self, layout: tuple[bool, ...]) -> Callable[..., Any]:
+        """The code for a batch whose array arguments are where `layout` is True."""
+        run = self._batched.get(layout)
+        if run is None:
+            run = self._batched[layout] = self.build(layout)[1]
+        return run
+
+    def build(self, layout: tuple[bool, ...] | None) -> tuple[str, Any]:
+        """Source and function: over floats (`layout` None) or a batch of that layout."""
+        writer = _Writer(self.program, layout)
+        source = writer.source()
+        filename = f"<autograd_lite.compile {self.name} #{next(_serial)}>"
+        code = builtins.compile(source, filename, "exec")  # our generated code, not user text
+        exec(code, writer.namespace)  # defines the generated function in its own namespace
+        run = writer.namespace.pop("compiled")  # else its globals would hold it: a cycle
+        _show_in_tracebacks(self, filename, source)
+        return source, run
+
+
+class _Writer:
+    """Writes one program as Python: float code, or NumPy code for one batch layout."""
+
+    def __init__(self, program: Program, layout: tuple[bool, ...] | None) -> None:
+        self.program = program
+        self.layout = layout
+        self.namespace: dict[str, Any] = {}
+        self.functions: dict[tuple[Rule, bool, int], int] = {}
+        self.names: dict[Node, str] = {leaf: f"a{leaf.n}" for leaf in program.inputs}
+        for node in program.outside:
+            self.names[node] = f"v{node.n}"
+        # in a batch, the nodes an array argument reaches hold arrays; the others stay floats
+        self.batched: set[Node] = set()
+        if layout is not None:
+            self.batched = {leaf for leaf, b in zip(program.inputs, layout) if b}
+            for node in program.ops:
+                if any(x in self.batched for x in node.inputs if isinstance(x, Node)):
+                    self.batched.add(node)
+            self.np = numpy_module()
+        self.layers = self.find_layers() if layout is not None else {}
+
+    def spell(self, x: Node | float) -> str:
+        """How the code spells an operand: its variable, or a literal for a constant."""
+        if isinstance(x, Node):
+            return self.names[x]  # computed before: the code follows the order f made them in
+        return self.constant(x)
+
+    def constant(self, data: float) -> str:
+        """A number's literal, or a name in the namespace for inf and nan (no literal)."""
+        if math.isfinite(data):
+            return repr(data)
+        name = f"c{len(self.namespace)}"
+        self.namespace[name] = data
+        return name
+
+    def function(self, rule: Rule, which: int, nargs: int, batched: bool) -> str:
+        """The name of `rule`'s forward (`which` = -1) or partial `which` in the namespace."""
+        key = (rule, batched, nargs if rule.arity is None else 0)
+        k = self.functions.get(key)
+        if k is None:
+            k = self.functions[key] = len(self.functions)
+            forward, partials = array_rule(self.np, rule, nargs) if batched else float_rule(rule)
+            self.namespace[f"f{k}"] = forward
+            for j, partial in enumerate(partials):
+                self.namespace[f"p{k}_{j}" if rule.arity is not None else f"p{k}"] = partial
+        prefix = f"f{k}" if which < 0 else f"p{k}_{which}" if rule.arity is not None else f"p{k}"
+        return prefix
+
+    def source(self) -> str:
+        program = self.program
+        batch = self.layout is not None
+        lines = []
+        for node in program.outside:  # a Value f did not make: read afresh on every call
+            self.namespace[f"o{node.n}"] = node.outside
+            lines.append(f"v{node.n} = o{node.n}.data")
+        guards = iter(program.guards)
+        guard = next(guards, None)
+        spelled: dict[Node, list[str]] = {}
+        for node in program.ops:
+            while guard is not None and guard.made <= node.made:
+                lines += self.check(guard)
+                guard = next(guards, None)
+            n = node.n
+            rule = node.rule
+            assert rule is not None
+            inputs = [self.spell(x) for x in node.inputs]
+            spelled[node] = inputs
+            layer = self.layers.get(node)
+            if layer is not None:
+                if layer[0] is node:
+                    lines += self.layer_forward(layer, spelled)
+                continue
+            forward = self.function(rule, -1, len(inputs), node in self.batched)
+            self.names[node] = f"v{n}"
+            lines.append(f"v{n} = {forward}({', '.join(inputs)})")
+        while guard is not None:
+            lines += self.check(guard)
+            guard = next(guards, None)
+        lines += self.reverse(spelled)
+        output = self.spell(program.output)
+        grads = "".join(
+            f"g{i}, " if f"g{i}" in self.started else "0.0, " for i in range(len(program.inputs))
+        )
+        if batch:
+            lines.append(f"return {output}, ({grads})")
+        else:
+            lines.append(f"return float({output}), ({grads})")
+        params = ", ".join(["_n"] * batch + [f"a{i}" for i in range(len(program.inputs))])
+        return f"def compiled({params}):\n" + "".join(f"    {line}\n" for line in lines)
+
+    def check(self, guard: Guard) -> list[str]:
+        """The lines that leave the code when `guard` fails (None, or a batch's mask)."""
+        if not isinstance(guard.node, Node):  # a constant: nothing to check
+            return []
+        x = self.names[guard.node]
+        batch = self.layout is not None
+        if guard.test == "same":
+            helper = "_same_b" if batch else "_same"
+            self.namespace[helper] = same_array if batch else _same
+            test = f"{helper}({x}, {self.constant(float(guard.outcome))})"
+            outcome = "True"
+        else:
+            other = "0.0" if guard.other is None else self.spell(guard.other)
+            op = "!=" if guard.test == "bool" else guard.test
+            test = f"({x} {op} {other})"
+            outcome = str(bool(guard.outcome))
+        if not batch:
+            return [f"if {test} != {outcome}: return None"]
+        self.namespace["_all"] = self.np.all
+        return [f"m = {test} == {outcome}", "if not _all(m): return m"]
+
+    def reverse(self, spelled: dict[Node, list[str]]) -> list[str]:
+        """The reverse pass: from the output back, each parent that leads to an argument gets
+        the node's gradient times the rule's partial toward it; the first share assigns, later
+        ones add. Constants, and nodes no argument reaches, get no gradient."""
+        program = self.program
+        self.started: set[str] = set()
+        lines: list[str] = []
+        output = program.output
+        if not isinstance(output, Node) or output not in program.depends:
+            return lines
+        seed = "1.0" if self.layout is None or output in self.batched else "float(_n)"
+        lines.append(f"g{output.n} = {seed}")
+        self.started.add(f"g{output.n}")
+        last_of_layer = {
+            id(self.layers[node]): node for node in program.backward_order if node in self.layers
+        }
+        for node in program.backward_order:
+            n = node.n
+            rule = node.rule
+            layer = self.layers.get(node)
+            if layer is not None:
+                if last_of_layer[id(layer)] is node:  # every member's consumers are done
+                    lines += self.layer_reverse(layer, spelled)
+                continue
+            if node not in program.depends or f"g{n}" not in self.started or rule is None:
+                continue
+            batched = node in self.batched
+            inputs = node.inputs
+            arguments = ", ".join([*spelled[node], f"v{n}"])
+            locals_ = self.locals(node, rule, spelled[node], arguments, batched, lines)
+            for j, parent in enumerate(inputs):
+                if not isinstance(parent, Node) or parent not in program.depends:
+                    continue
+                local = locals_(j)
+                target = f"g{parent.n}"
+                if batched and parent not in self.batched:  # a number argument: batch sum
+                    self.namespace["_total"] = total
+                    share = f"_total(g{n}, {local}, _n)"
+                else:
+                    share = f"g{n} * {local}"
+                operator = "+=" if target in self.started else "="
+                lines.append(f"{target} {operator} {share}")
+                self.started.add(target)
+        return lines
+
+    def find_layers(self) -> dict[Node, list[Node]]:
+        """Weighted sums (`dot` nodes) that share their array inputs: a layer of neurons.
+
+        Each pair w_i * x_i of such a node has one side a per-sample array (the same Value,
+        at the same place, in every node of the layer) and the other a number, or both sides
+        numbers. A layer of two or more is computed by one matrix product, where `f` made its
+        first node; a node whose numbers are computed after that stays on its own.
+        """
+        candidates: dict[tuple[Any, ...], list[Node]] = {}
+        for node in self.program.ops:
+            if node.rule is not rules.dot_rule or node not in self.batched:
+                continue
+            inputs = node.inputs
+            half = len(inputs) // 2
+            key: list[Any] = []
+            for w, x in zip(inputs[:half], inputs[half:]):
+                sides = [self.is_array(w), self.is_array(x)]
+                if all(sides):
+                    break
+                key.append((0, w) if sides[0] else (1, x) if sides[1] else None)
+            else:
+                if any(key):
+                    candidates.setdefault(tuple(key), []).append(node)
+        layers: dict[Node, list[Node]] = {}
+        for members in candidates.values():
+            start = members[0].made
+            layer = [
+                node
+                for node in members
+                if all(not isinstance(y, Node) or y.made < start for y in node.inputs)
+            ]
+            if len(layer) >= 2:
+                layers.update(dict.fromkeys(layer, layer))
+        return layers
+
+    def layer_forward(self, layer: list[Node], spelled: dict[Node, list[str]]) -> list[str]:
+        """One `Layer` for the whole layer; each node's value is a row of its product."""
+        first = layer[0].n
+        self.namespace["Layer"] = Layer
+        for node in layer:
+            spelled.setdefault(node, [self.spell(x) for x in node.inputs])
+        members = "".join(f"({', '.join(spelled[node])},), " for node in layer)
+        lines = [f"L{first} = Layer(_n, ({members}))"]
+        for row, node in enumerate(layer):
+            self.names[node] = f"v{node.n}"
+            lines.append(f"v{node.n} = L{first}.values[{row}]")
+        return lines
+
+    def layer_reverse(self, layer: list[Node], spelled: dict[Node, list[str]]) -> list[str]:
+        """The layer's reverse pass: two matrix products, then each input takes its share."""
+        program = self.program
+        first = layer[0].n
+        grads = [f"g{node.n}" if f"g{node.n}" in self.started else "0.0" for node in layer]
+        if all(g == "0.0" for g in grads):
+            return []
+        lines = [f"K{first}, J{first} = L{first}.reverse(({', '.join(grads)},))"]
+        shares: list[tuple[Node | float, str]] = []
+        for row, node in enumerate(layer):
+            inputs = node.inputs
+            half = len(inputs) // 2
+            column = 0
+            for i in range(half):
+                w, x = inputs[i], inputs[i + half]
+                if self.is_array(w) or self.is_array(x):
+                    array, weight = (w, x) if self.is_array(w) else (x, w)
+                    if row == 0:
+                        shares.append((array, f"J{first}[{column}]"))
+                    shares.append((weight, f"K{first}[{row}][{column}]"))
+                    column += 1
+                elif grads[row] != "0.0":
+                    self.namespace["_total"] = total
+                    for y, other in ((w, spelled[node][i + half]), (x, spelled[node][i])):
+                        shares.append((y, f"_total({grads[row]}, {other}, _n)"))
+        for y, share in shares:
+            if isinstance(y, Node) and y in program.depends:
+                target = f"g{y.n}"
+                lines.append(f"{target} {'+=' if target in self.started else '='} {share}")
+                self.started.add(target)
+        return lines
+
+    def is_array(self, x: Node | float) -> bool:
+        """Whether the code holds `x` as an array (an array argument reaches it)."""
+        return isinstance(x, Node) and x in self.batched
+
+    def locals(
+        self,
+        node: Node,
+        rule: Rule,
+        inputs: list[str],
+        arguments: str,
+        batched: bool,
+        lines: list[str],
+    ) -> Callable[[int], str]:
+        """How the code spells the local derivative toward input j of `node`."""
+        n = node.n
+        if batched and rule is rules.sum_rule:
+            return lambda j: "1.0"
+        if batched and rule is rules.dot_rule:
+            half = len(inputs) // 2
+            return lambda j: inputs[j + half] if j < half else inputs[j - half]
+        if rule.arity is None:  # one call gives them all
+            lines.append(f"t{n} = {self.function(rule, 0, len(inputs), batched)}({arguments})")
+            return lambda j: f"t{n}[{j}]"
+        return lambda j: f"{self.function(rule, j, len(inputs), batched)}({arguments})"
+
+
+def _show_in_tracebacks(owner: object, filename: str, source: str) -> None:
+    """Give tracebacks the generated lines of `filename` until `owner` is freed."""
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    weakref.finalize(owner, linecache.cache.pop, filename, None)  # holds no reference to owner
+
+
+def _same(x: float, seen: float) -> bool:
+    """Whether `x` is the number a trace saw: equal, with the sign of a zero, or both nan."""
+    if x != x:
+        return seen != seen
+    return x == seen and math.copysign(1.0, x) == math.copysign(1.0, seen)

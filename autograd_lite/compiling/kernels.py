@@ -1,0 +1,276 @@
+"""NumPy kernels: the rules of the table over arrays, one entry per sample.
+
+Generated batch code calls these. The common rules go through NumPy's ufuncs (their array
+forms); any other rule, user primitives included, through its own float functions applied entry
+by entry. Entries where NumPy gives inf or nan, and sums within rounding of 0 (where the order
+of summation could decide a kink), are computed again by the rule's float function: domain
+errors, kinks and nan come out as in a call per sample. Other entries agree to rounding
+(NumPy's exp, log, tanh and ** may differ from the math module's in the last bit).
+
+NumPy is imported on the first batch, never by `import autograd_lite`.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from autograd_lite import rules
+from autograd_lite.rule import Rule
+
+
+def numpy_module() -> Any:
+    """NumPy, or an ImportError saying how to get it."""
+    try:
+        import numpy
+    except ImportError:  # pragma: no cover - exercised by a test that hides numpy
+        raise ImportError(
+            "compile: calls with arrays need NumPy: pip install numpy (the fast extra)"
+        ) from None
+    return numpy
+
+
+def same_array(x: Any, seen: float) -> Any:
+    np = numpy_module()
+    if seen != seen:
+        return np.isnan(x)
+    return (x == seen) & (np.signbit(x) == (math.copysign(1.0, seen) < 0))
+
+
+def total(g: Any, local: Any, n: int) -> float:
+    """The sum over a batch of g * local, either of them an array or the same for all."""
+    np = numpy_module()
+    if np.ndim(g) and np.ndim(local):
+        return float(np.dot(g, local))
+    if np.ndim(g) or np.ndim(local):
+        return float(np.sum(np.multiply(g, local)))
+    return float(g * local * n)
+
+
+_ROUNDING = 2.3e-16
+"""Twice the unit roundoff: a sum of k terms formed in two orders differs by at most about
+k * _ROUNDING * (the sum of their magnitudes)."""
+
+
+def _settle(z: Any, sizes: Any, count: int, exact: Callable[[tuple[int, ...]], float]) -> Any:
+    """`z`, sums of `count` terms formed by NumPy, with the entries where the order of
+    summation could matter computed again by the rule's float function (`exact(index)`): those
+    within rounding of 0, where a kink would see the sign, and those not finite. `sizes` are
+    the sums of the terms' magnitudes; where they are 0, every order gives exactly 0.
+    """
+    np = numpy_module()
+    bound = sizes * ((count + 2) * _ROUNDING)
+    suspect = np.abs(z) <= bound
+    if suspect.any() or not math.isfinite(z.sum()):
+        suspect &= bound > 0
+        suspect |= ~np.isfinite(z)
+        z = np.array(z, dtype=float)
+        for index in zip(*np.nonzero(suspect)):
+            z[index] = exact(index)
+    return z
+
+
+def _entry(args: Sequence[Any], k: int) -> list[float]:
+    """Entry `k` of each argument (arrays) or the argument itself (numbers), as floats."""
+    return [float(a[k]) if numpy_module().ndim(a) else float(a) for a in args]
+
+
+def _sum_arrays(*xs: Any) -> Any:
+    """The rule `sum` over arrays, its edges exactly the rule's."""
+    np = numpy_module()
+    z = builtins.sum(xs, 0.0)
+    sizes = builtins.sum(map(np.abs, xs), 0.0)
+    return _settle(z, sizes, len(xs), lambda k: rules.sum_rule.forward(list(_entry(xs, k[0]))))
+
+
+def _dot_arrays(*ws_then_xs: Any) -> Any:
+    """The rule `dot` over arrays, its edges exactly the rule's."""
+    np = numpy_module()
+    half = len(ws_then_xs) // 2
+    terms = [w * x for w, x in zip(ws_then_xs[:half], ws_then_xs[half:])]
+    z = builtins.sum(terms, 0.0)
+    sizes = builtins.sum(map(np.abs, terms), 0.0)
+    exact = rules.dot_rule.forward
+    return _settle(z, sizes, half, lambda k: exact(list(_entry(ws_then_xs, k[0]))))
+
+
+class Layer:
+    """Weighted sums that share their per-sample inputs, as one matrix product and its reverse.
+
+    `members` holds each sum's `dot` operands (the w's, then the x's) as the generated code has
+    them: arrays for the per-sample inputs, floats for the rest. In each pair one side is an
+    array (the same in every member) or neither is.
+    """
+
+    def __init__(self, n: int, members: Sequence[Sequence[Any]]) -> None:
+        np = numpy_module()
+        ndim = np.ndim
+        half = len(members[0]) // 2
+        rows: list[Any] = []
+        coefficients: list[list[float]] = [[] for _ in members]
+        rest = [0.0] * len(members)  # the pairs of two numbers, per member
+        size = [0.0] * len(members)
+        for i in range(half):
+            w, x = members[0][i], members[0][i + half]
+            side = 0 if ndim(w) else 1 if ndim(x) else -1
+            if side >= 0:
+                rows.append(members[0][i + half * side])
+            for m, operands_ in enumerate(members):
+                if side < 0:
+                    term = operands_[i] * operands_[i + half]
+                    rest[m] += term
+                    size[m] += abs(term)
+                else:
+                    coefficients[m].append(operands_[i + half * (1 - side)])
+        self.inputs = np.array(rows)
+        self.weights = np.array(coefficients)
+        z = self.weights @ self.inputs
+        z += np.array(rest)[:, None]
+        sizes = np.abs(self.weights) @ np.abs(self.inputs)
+        sizes += np.array(size)[:, None]
+        exact = rules.dot_rule.forward
+        self.values = _settle(z, sizes, half, lambda mk: exact(list(_entry(members[mk[0]], mk[1]))))
+        self.n = n
+
+    def reverse(self, grads: Sequence[Any]) -> tuple[list[list[float]], Any]:
+        """The batch sums of d/d(weight) per member, and d/d(input) per sample for each input."""
+        np = numpy_module()
+        g = np.array([np.broadcast_to(x, (self.n,)) for x in grads])
+        return (g @ self.inputs.T).tolist(), self.weights.T @ g
+
+
+def _exactly(np: Any, fast: Callable[..., Any], exact: Callable[..., Any]) -> Callable[..., Any]:
+    """`fast` on arrays, its entries that are inf or nan computed again by the float `exact`.
+
+    NumPy answers a domain error with nan or inf where the rule raises; and at the edges its
+    functions may pick another branch. Going back to the rule there keeps every error and
+    every special value the rule's own.
+    """
+
+    def run(*args: Any) -> Any:
+        out = fast(*args)
+        if math.isfinite(np.sum(out)):
+            return out
+        if np.ndim(out) == 0:
+            return exact(*map(float, args))
+        out = np.array(out, dtype=float)
+        for k in np.flatnonzero(~np.isfinite(out)):
+            out[k] = exact(*[float(a[k]) if np.ndim(a) else float(a) for a in args])
+        return out
+
+    return run
+
+
+def _entrywise(np: Any, fn: Callable[..., Any], nin: int, nout: int = 0) -> Callable[..., Any]:
+    """`fn`, a rule's float function, applied to every entry: right for any rule.
+
+    With `nout`, `fn` returns that many numbers at once (an n-ary rule's partials).
+    """
+    if nout == 0:
+        ufunc = np.frompyfunc(fn, nin, 1)
+    elif nout == 1:
+        ufunc = np.frompyfunc(lambda *xs: fn(*xs)[0], nin, 1)
+    else:
+        ufunc = np.frompyfunc(lambda *xs: tuple(fn(*xs)), nin, nout)
+
+    def as_floats(out: Any) -> Any:
+        return out.astype(float) if isinstance(out, np.ndarray) else float(out)
+
+    def run(*args: Any) -> Any:
+        out = ufunc(*args)
+        if nout == 0:
+            return as_floats(out)
+        return tuple(map(as_floats, out if nout > 1 else (out,)))
+
+    return run
+
+
+_FAST: dict[Rule, tuple[Callable[..., Any], tuple[Callable[..., Any], ...]]] = {}
+
+
+def _fast_rules(np: Any) -> dict[Rule, tuple[Callable[..., Any], tuple[Callable[..., Any], ...]]]:
+    """NumPy forms of the common rules, written to match the table's branches (kinks, nan).
+
+    Where a rule's partial is plain arithmetic it serves arrays as it is; the others are
+    spelled here with `np.where` taking the same side as the rule's `if`.
+    """
+    where, inf = np.where, math.inf
+
+    def sigmoid(x: Any) -> Any:
+        e = np.exp(-np.abs(x))
+        return where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+    def pow_d_base(x: Any, y: Any, out: Any) -> Any:
+        edge = (x == 0) & (y < 1)
+        return where(edge, where(y == 0, 0.0, inf), y * np.power(x, y - 1))
+
+    def pow_d_exponent(x: Any, y: Any, out: Any) -> Any:
+        # nan where the rule has no derivative (x < 0): such entries are the rule's to compute
+        at_zero = where((x == 0) & (y >= 0), 0.0, math.nan)
+        return where(x > 0, out * np.log(np.where(x > 0, x, 1.0)), at_zero)
+
+    return {
+        rules.add: (np.add, rules.add.partials),
+        rules.sub: (np.subtract, rules.sub.partials),
+        rules.mul: (np.multiply, rules.mul.partials),
+        rules.div: (np.divide, rules.div.partials),
+        rules.neg: (np.negative, rules.neg.partials),
+        rules.pow_rule: (
+            np.power,
+            (pow_d_base, pow_d_exponent),
+        ),
+        rules.exp: (np.exp, rules.exp.partials),
+        rules.log: (np.log, rules.log.partials),
+        rules.sqrt: (np.sqrt, (lambda x, out: where(out != 0, 0.5 / out, inf),)),
+        rules.tanh: (np.tanh, rules.tanh.partials),
+        rules.sigmoid: (sigmoid, rules.sigmoid.partials),
+        rules.relu: (  # nan passes: relu(nan) = nan, relu'(nan) = 1
+            lambda x: where(x <= 0, 0.0, x),
+            (lambda x, out: where(x <= 0, 0.0, 1.0),),
+        ),
+        rules.abs_rule: (
+            np.fabs,
+            (lambda x, out: where(x > 0, 1.0, where(x < 0, -1.0, where(x == 0, 0.0, math.nan))),),
+        ),
+        rules.sin: (np.sin, (lambda x, out: np.cos(x),)),
+        rules.cos: (np.cos, (lambda x, out: -np.sin(x),)),
+    }
+
+
+def float_rule(rule: Rule) -> tuple[Callable[..., Any], tuple[Callable[..., Any], ...]]:
+    """`rule`'s forward and partials as the generated code calls them, inputs as arguments.
+
+    An n-ary rule takes its inputs as one list; the code passes them one by one.
+    """
+    if rule.arity is not None:
+        return rule.forward, rule.partials
+    forward, partial = rule.forward, rule.partials[0]
+    return (lambda *xs: forward(xs)), (
+        lambda *xs_and_out: partial(xs_and_out[:-1], xs_and_out[-1]),
+    )
+
+
+def array_rule(
+    np: Any, rule: Rule, nargs: int
+) -> tuple[Callable[..., Any], tuple[Callable[..., Any], ...]]:
+    """`rule`'s forward and partials over arrays: NumPy's where known, else entry by entry."""
+    if rule is rules.sum_rule:
+        return _sum_arrays, rule.partials
+    if rule is rules.dot_rule:
+        return _dot_arrays, rule.partials
+    if not _FAST:
+        _FAST.update(_fast_rules(np))
+    fast = _FAST.get(rule)
+    if fast is not None:
+        forward, partials = fast
+        return _exactly(np, forward, rule.forward), tuple(
+            _exactly(np, mine, theirs) for mine, theirs in zip(partials, rule.partials)
+        )
+    if rule.arity is None:
+        forward, (partial,) = float_rule(rule)
+        return _entrywise(np, forward, nargs), (_entrywise(np, partial, nargs + 1, nargs),)
+    return _entrywise(np, rule.forward, nargs), tuple(
+        _entrywise(np, partial, nargs + 1) for partial in rule.partials
+    )
