@@ -79,14 +79,21 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 def _data(x: Any) -> float:
-    """The number in `x`, a number or a Value: what a partial's branches compare.
-
-    Comparing through `.data` (not `float()`) keeps working inside a user's partial, where
-    `float(value)` is refused.
-    """
+    """The number in `x`, a number or a Value (through `.data`: `float(value)` is refused
+    inside a user's partial)."""
     if type(x) is float:
         return x
     return float(x) if is_number(x) else float(x.data)
+
+
+def _equal(a: Any, b: Any) -> bool:
+    """a == b for numbers or Values (`==` on Values is identity); False for nan, as `==`.
+
+    A partial decides its branch by comparing its inputs, never by reading their numbers:
+    inside `compile` a comparison is guarded by its outcome, so one trace serves every point
+    that takes the same branch.
+    """
+    return bool(a <= b and b <= a)
 
 
 def _outside(name: str, x: float, needs: str) -> ValueError:
@@ -158,10 +165,10 @@ def _pow_d_base(x: Any, y: Any, out: Any) -> Any:
                 return y * x ** (y - 1.0)
             except (OverflowError, ZeroDivisionError):
                 return y * _ieee_pow(x, y - 1.0)
-    elif _data(x) == 0 and _data(y) in (0.0, 1.0):
+    elif _equal(x, 0.0) and (_equal(y, 0.0) or _equal(y, 1.0)):
         # y * 0**(y-1) at the edge of the domain: PyTorch's 0 at 0**0, and 1 at 0**1; the slope
         # toward y (1 + log x at y = 1) does not exist, so that of 0**y toward x neither
-        if _data(y) == 0:
+        if _equal(y, 0.0):
             return _zero_of_unknown_slope(x, y)
         return 1.0 + _zero_of_unknown_slope(y)
     return y * _ieee_power(x, y - 1.0)
@@ -174,13 +181,12 @@ def _pow_d_exponent(x: Any, y: Any, out: Any) -> Any:
     is nan, at every order (`out * nan` stays a graph), so both orders of a mixed second
     derivative agree (PyTorch: nan).
     """
-    base = _data(x)
-    if base > 0:
+    if x > 0:
         return out * (math.log(x) if type(x) is float else log(x))
-    if base == 0 and _data(y) >= 0:
+    if _equal(x, 0.0) and y >= 0:
         # 0**y = 0 for every y > 0, so d/dy = 0 (PyTorch's 0 at y = 0 too). Its own slope
         # toward x, x**(y-1) * (1 + y log x), is 0 only for y > 1; below, it is not a number.
-        if type(x) is float or _data(y) > 1:
+        if type(x) is float or y > 1:
             return 0.0
         return _zero_of_unknown_slope(x)
     return out * nan  # also 0 ** y, y < 0 (inf for every such y), inside derivatives
@@ -207,7 +213,7 @@ def _over(a: Any, b: Any) -> Any:
     Division rather than a * b ** -1 away from 0: its own derivative, -(a / b) / b, does not
     overflow where 1 / b ** 2 would (b = 1e-300).
     """
-    return a / b if _data(b) != 0 else a * _inv(b)
+    return a * _inv(b) if _equal(b, 0.0) else a / b
 
 
 def _inv(x: Any) -> Any:
@@ -690,7 +696,7 @@ def _abs(x: float) -> float:
 
 
 def _abs_partial(x: Any, out: Any) -> Any:
-    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if _data(x) == 0 else nan  # == is identity
+    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if x <= 0 else nan  # x <= 0 here: x is 0
 
 
 abs_rule = Rule("abs", _abs, (_abs_partial,), kinks=lambda x: (x,), formulas=("sign(x)",))
@@ -703,8 +709,7 @@ def _maximum(x: float, y: float) -> float:
 
 
 def _max_partial(x: Any, y: Any, out: Any) -> float:
-    a, b = _data(x), _data(y)
-    return FLAT if a < b else 0.5 if a == b else 1.0
+    return FLAT if x < y else 0.5 if x <= y else 1.0  # x <= y here: a tie (nan gets 1)
 
 
 maximum = Rule(
@@ -721,8 +726,7 @@ def _minimum(x: float, y: float) -> float:
 
 
 def _min_partial(x: Any, y: Any, out: Any) -> float:
-    a, b = _data(x), _data(y)
-    return FLAT if a > b else 0.5 if a == b else 1.0
+    return FLAT if x > y else 0.5 if x >= y else 1.0  # x >= y here: a tie (nan gets 1)
 
 
 minimum = Rule(
@@ -748,17 +752,15 @@ def _clamp(x: float, lo: float, hi: float) -> float:
 
 
 def _clamp_d_x(x: Any, lo: Any, hi: Any, out: Any) -> float:
-    return 1.0 if _data(lo) <= _data(x) <= _data(hi) else FLAT
+    return 1.0 if lo <= x <= hi else FLAT
 
 
 def _clamp_d_lo(x: Any, lo: Any, hi: Any, out: Any) -> float:
-    a, low = _data(x), _data(lo)
-    return 1.0 if a < low <= _data(hi) else FLAT  # PyTorch: low < hi, so clamp(x, t, t) had 0
+    return 1.0 if x < lo <= hi else FLAT  # PyTorch: lo < hi, so clamp(x, t, t) had 0
 
 
 def _clamp_d_hi(x: Any, lo: Any, hi: Any, out: Any) -> float:
-    high = _data(hi)
-    return 1.0 if _data(x) > high or high < _data(lo) else FLAT
+    return 1.0 if x > hi or hi < lo else FLAT
 
 
 clamp = Rule(
@@ -781,13 +783,11 @@ def _where(condition: float, x: float, y: float) -> float:
 
 
 def _where_d_x(condition: Any, x: Any, y: Any, out: Any) -> float:
-    c = _data(condition)
-    return nan if c != c else 1.0 if c else FLAT
+    return nan if not condition <= condition else 1.0 if condition else FLAT  # nan: not <=
 
 
 def _where_d_y(condition: Any, x: Any, y: Any, out: Any) -> float:
-    c = _data(condition)
-    return nan if c != c else FLAT if c else 1.0
+    return nan if not condition <= condition else FLAT if condition else 1.0
 
 
 def _zero(*inputs_and_out: Any) -> float:

@@ -167,3 +167,43 @@ def test_other_threads_record_nothing_while_one_traces() -> None:
     worker.join()
     assert seen == [True]
     assert g.traces[0].program.guards == []
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda x, y: x * y + ag.sin(x),
+        lambda x, y: ag.maximum(x, y) * x,
+        lambda x, y: ag.hypot(x, y),
+        lambda x, y: x**y,
+        lambda x, y: ag.clamp(x, -1.0, y) + ag.abs(x - y),
+    ],
+    ids=["mul-sin", "maximum", "hypot", "pow", "clamp-abs"],
+)
+def test_a_derivative_inside_f_traces_once(op) -> None:
+    """gradients(create_graph=True) inside f: the rules' branches are comparisons, guarded
+    by their outcome, so ten points on one side of every kink share one trace."""
+
+    def f(x, y):
+        gx, gy = ag.gradients(op(x, y), [x, y], create_graph=True)
+        return gx * gx + gy
+
+    g = compile(f)
+    for k in range(10):
+        point = (1.5 + 0.1 * k, 0.7 + 0.05 * k)
+        (value, grads), (want, want_grads) = g(*point), _eager(f, *point)
+        assert (value, *grads) == pytest.approx((want, *want_grads), rel=1e-12)
+    assert len(g.traces) == 1
+
+
+def test_a_derivative_inside_f_is_traced_again_across_a_kink() -> None:
+    """maximum's slope changes side at x = y: the guard sees it and the other side is right."""
+
+    def f(x, y):
+        (gx,) = ag.gradients(ag.maximum(x, y) * x, [x], create_graph=True)
+        return gx
+
+    g = compile(f)
+    for point in [(2.0, 1.0), (1.0, 2.0), (1.5, 1.5), (3.0, 0.0)]:
+        assert g(*point) == _eager(f, *point)
+    assert len(g.traces) == 3
