@@ -221,3 +221,193 @@ def test_without_numpy_a_batch_says_what_to_install(monkeypatch) -> None:
     with pytest.raises(ImportError, match="pip install numpy"):
         g([1.0, 2.0])
     assert g(1.0) == (2.0, (2.0,))
+
+
+# ---------------------------------------------------------------- toward parameters (wrt)
+
+
+def _model_loss():
+    """A small MLP's squared error, its parameters, and the engine's answer at one point."""
+    import nn
+
+    model = nn.MLP(2, [4, 3, 1], seed=1)
+    params = model.parameters()
+
+    def loss(x1, x2, y):
+        return (model([x1, x2]) - y) ** 2
+
+    def engine(x1: float, x2: float, y: float) -> tuple[float, list[float]]:
+        for p in params:
+            p.grad = 0.0
+        out = loss(Value(x1), Value(x2), y)
+        out.backward()
+        return out.data, [p.grad for p in params]
+
+    return loss, params, engine
+
+
+def test_wrt_gives_the_gradient_toward_each_parameter() -> None:
+    """compile(f, wrt=params): value, grads toward the arguments, and one per parameter, all
+    equal to backward()'s; a parameter f does not use gets 0.0."""
+    loss, params, engine = _model_loss()
+    unused = Value(3.0)
+    h = compile(loss, wrt=[*params, unused])
+    value, grads, param_grads = h(0.5, -0.2, 1.0)
+    want, want_params = engine(0.5, -0.2, 1.0)
+    assert value == want
+    assert len(grads) == 3
+    assert param_grads == [*want_params, 0.0]
+    assert type(param_grads) is list
+
+
+def test_wrt_reads_the_parameters_on_every_call() -> None:
+    """An optimizer's update of .data is seen by the next call, with no new trace."""
+    loss, params, engine = _model_loss()
+    h = compile(loss, wrt=params)
+    h(0.5, -0.2, 1.0)
+    for p in params:
+        p.data -= 0.1 * p.data
+    value, _, param_grads = h(0.3, 0.9, -1.0)
+    assert (value, param_grads) == engine(0.3, 0.9, -1.0)
+    assert len(h.traces) == 1
+
+
+def test_wrt_in_a_batch_sums_over_the_samples() -> None:
+    """On arrays, value per sample and each parameter's gradient summed over the batch."""
+    np = pytest.importorskip("numpy")
+    loss, params, engine = _model_loss()
+    h = compile(loss, wrt=params)
+    rng = np.random.default_rng(0)
+    x1, x2, y = rng.normal(size=(3, 20))
+    value, _, param_grads = h(x1, x2, y)
+    per_sample = [engine(*point) for point in zip(x1, x2, y)]
+    np.testing.assert_allclose(value, [v for v, _ in per_sample], rtol=1e-12)
+    sums = [math.fsum(g[j] for _, g in per_sample) for j in range(len(params))]
+    np.testing.assert_allclose(param_grads, sums, rtol=1e-9, atol=1e-14)
+    assert all(type(g) is float for g in param_grads)
+
+
+def test_wrt_through_split_batches_and_past_the_trace_limit() -> None:
+    """A guard splitting the batch, and calls run directly past the limit, add up the same."""
+    np = pytest.importorskip("numpy")
+    w = Value(2.0)
+    f = lambda x: x * w if x > 0 else x * w * w  # noqa: E731
+    h = compile(f, wrt=[w])
+    xs = np.array([1.0, -1.0, 2.0, -3.0])
+    value, (dx,), (dw,) = h(xs)
+    assert value.tolist() == [2.0, -4.0, 4.0, -12.0]
+    assert dx.tolist() == [2.0, 4.0, 2.0, 4.0]
+    assert dw == 1.0 + 2.0 - 4.0 - 12.0
+    g = compile(lambda x: x * w * x.data, wrt=[w])  # a new trace per number
+    with pytest.warns(RuntimeWarning, match="took 8 paths"):
+        value, _, (dw,) = g(np.arange(1.0, 11.0))
+    assert dw == sum(x * x for x in range(1, 11))
+    assert g(0.5) == (0.5, (1.0,), [0.25])  # x.data is a number: d/dx = w * 0.5
+
+
+def test_wrt_must_hold_values() -> None:
+    """A number among the parameters is refused when compiling, with its place."""
+    with pytest.raises(TypeError, match="wrt must hold Values, got float at 1"):
+        compile(lambda x: x, wrt=[Value(1.0), 2.0])  # type: ignore[list-item]
+
+
+# ---------------------------------------------------------------- non-finite values
+
+SPECIAL = [math.inf, -math.inf, math.nan, 1e308, -1e308, 1e-310, 0.0, -0.0, 1.0, -2.5]
+"""Infinities, nan, numbers whose products and sums overflow, a subnormal, zeros."""
+
+
+def _kind(x: float) -> object:
+    """The class of a result: nan, +inf, -inf, or a finite number (kept for comparing)."""
+    return "nan" if math.isnan(x) else x if math.isinf(x) else "finite"
+
+
+def _engine_or_error(f, point):
+    """The engine's value and gradients at `point`, or the type of error it raises."""
+    try:
+        inputs = [Value(x) for x in point]
+        out = f(*inputs)
+        return out.data, tuple(ag.gradients(out, inputs))
+    except (ArithmeticError, ValueError) as error:
+        return type(error)
+
+
+def _compiled_or_error(h, *args):
+    try:
+        return h(*args)
+    except (ArithmeticError, ValueError) as error:
+        return type(error)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(expressions(max_nodes=8), st.data())
+def test_non_finite_points_follow_the_engine_on_numbers(example, data) -> None:
+    """At inf, nan and overflowing points, compiled code on numbers gives the engine's
+    results: the same error, or values and gradients of the same class (nan, ±inf, finite)."""
+    f, xs = example
+    point = tuple(data.draw(st.sampled_from([x, *SPECIAL])) for x in xs)
+    want = _engine_or_error(f, point)
+    got = _compiled_or_error(compile(f), *point)
+    if isinstance(want, type):
+        assert got is want
+        return
+    assert not isinstance(got, type), got
+    assert [_kind(got[0]), *map(_kind, got[1])] == [_kind(want[0]), *map(_kind, want[1])]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(expressions(max_nodes=8), st.data())
+def test_non_finite_points_follow_the_engine_in_batches(example, data) -> None:
+    """A batch with inf, nan and overflowing entries (and numbers beside it) gives, per
+    sample, the engine's classes, and toward a number the class of the summed gradients."""
+    np = pytest.importorskip("numpy")
+    f, xs = example
+    n = data.draw(st.integers(1, 4))
+    layout = [data.draw(st.booleans()) for _ in xs]
+    layout[0] = True
+    special = st.sampled_from([*SPECIAL, 0.5])
+    args = [
+        np.array([data.draw(special) for _ in range(n)]) if b else data.draw(special)
+        for b in layout
+    ]
+    samples = [[float(a[k]) if b else a for a, b in zip(args, layout)] for k in range(n)]
+    wants = [_engine_or_error(f, point) for point in samples]
+    got = _compiled_or_error(compile(f), *args)
+    errors = {w for w in wants if isinstance(w, type)}
+    if errors:
+        assert got in errors
+        return
+    assert not isinstance(got, type), got
+    value, grads = got
+    assert [_kind(v) for v in value] == [_kind(v) for v, _ in wants]
+    for i, batched in enumerate(layout):
+        terms = [g[i] for _, g in wants]
+        if batched:
+            assert [_kind(g) for g in grads[i]] == [_kind(t) for t in terms]
+        else:
+            try:
+                total = math.fsum(terms)
+            except OverflowError:  # finite terms past the float range: the order decides
+                continue
+            except ValueError:  # inf + -inf
+                total = math.nan
+            assert _kind(grads[i]) == _kind(total)
+
+
+def test_the_two_crashes_give_numbers() -> None:
+    """x * exp(c) with c = 1000 in a batch (exp overflows to inf, as on floats), and a batch
+    run sample by sample past the trace limit whose sum toward a number is inf - inf or
+    overflows: nan and inf, never an exception."""
+    np = pytest.importorskip("numpy")
+    h = compile(lambda x, c: x * ag.exp(c))
+    assert h(1.0, 1000.0) == (math.inf, (math.inf, math.inf))
+    value, (dx, dc) = h(np.array([1.0, 2.0]), 1000.0)
+    assert value.tolist() == dx.tolist() == [math.inf, math.inf]
+    assert dc == math.inf
+    g = compile(lambda x, c: x * c * (x.data == x.data))  # a new trace per number
+    with pytest.warns(RuntimeWarning, match="took 8 paths"):
+        g(np.arange(1.0, 10.0), 1.0)
+    value, (dx, dc) = g(np.array([math.inf, -math.inf, 3.0]), 1.0)
+    assert math.isnan(dc)
+    value, (dx, dc) = g(np.array([1e308, 1e308, 5.0]), 1.0)
+    assert dc == math.inf

@@ -42,7 +42,7 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from autograd_lite.compiling.codegen import Compiled
@@ -53,7 +53,8 @@ from autograd_lite.rule import as_float
 from autograd_lite.value import Value, recording
 
 Result = tuple[float, tuple[float, ...]]
-"""What a compiled function returns: the value and d(value)/d(argument) for every argument."""
+"""What a compiled function returns: the value and d(value)/d(argument) for every argument;
+with `wrt`, also a list of d(value)/d(param) for every Value of `wrt`."""
 
 TRACE_LIMIT = 8
 """Traces kept per compiled function; calls that fit none of them then run `f` directly."""
@@ -67,13 +68,15 @@ class CompiledFunction:
     Called with numbers it returns `(value, grads)` as floats, `grads[i]` being
     d(value)/d(args[i]); with 1-D NumPy arrays among the arguments, the value and the
     gradients toward the arrays per sample, the gradients toward numbers summed over the batch.
-    `traces` holds one entry per path through `f` seen so far.
+    With `wrt`, a third item: the list of d(value)/d(param) for each Value of `wrt` (summed
+    over a batch). `traces` holds one entry per path through `f` seen so far.
     """
 
-    def __init__(self, f: Callable[..., Value]) -> None:
+    def __init__(self, f: Callable[..., Value], wrt: Iterable[Value] | None = None) -> None:
         if not callable(f):
             raise TypeError(f"compile needs a callable, got {type(f).__name__}")
         self.f = f
+        self.wrt = None if wrt is None else _values(wrt)
         self.__name__ = getattr(f, "__name__", type(f).__name__)
         self.__doc__ = f.__doc__
         self.traces: list[Compiled] = []
@@ -100,21 +103,21 @@ class CompiledFunction:
             return self._batch(args)
         return self(*map(as_float, args))  # ints, numpy scalars...; TypeError for the rest
 
-    def _untraced(self, point: Sequence[float]) -> Result:
+    def _untraced(self, point: Sequence[float]) -> Any:
         """A call that fits no trace: trace `f` there, or run it directly past the limit."""
         if len(self.traces) >= TRACE_LIMIT:
             self._warn_once()
-            return _eager(self.f, point)
+            return _eager(self.f, point, self.wrt)
         result = self._add_trace(point).run(*point)
         if result is None:
             raise RuntimeError(
                 f"compile: {self.__name__!r} decided differently on a second run at the same "
                 "numbers: it depends on something besides its arguments and Values"
             )
-        return result  # type: ignore[no-any-return]  # generated code
+        return result
 
     def _add_trace(self, point: Sequence[float]) -> Compiled:
-        compiled = Compiled(self.__name__, Trace(self.f, point))
+        compiled = Compiled(self.__name__, Trace(self.f, point), self.wrt)
         self.traces.append(compiled)
         return compiled
 
@@ -167,13 +170,12 @@ class CompiledFunction:
     def _run_batch(self, np: Any, args: list[Any], layout: tuple[bool, ...], n: int) -> Any:
         """The first trace whose guards every sample passes runs them; a split batch recurses."""
         if n == 0 and not self.traces:
-            empty = np.zeros(0)
-            return empty, tuple(empty if batched else 0.0 for batched in layout)
+            return _merge(np, 0, layout, self.wrt, [])
         while True:
             for compiled in self.traces:
                 out = compiled.batched(layout)(n, *args)
                 if type(out) is tuple:
-                    return _finish(np, out, layout, n)
+                    return _merge(np, n, layout, self.wrt, [(slice(None), out)])
                 fit = np.broadcast_to(out, (n,))
                 if fit.any():
                     return self._split(np, args, layout, n, fit)
@@ -188,29 +190,15 @@ class CompiledFunction:
         for mask in (fit, ~fit):
             part = [arg[mask] if batched else arg for arg, batched in zip(args, layout)]
             parts.append((mask, self._run_batch(np, part, layout, int(mask.sum()))))
-        value = np.empty(n)
-        grads: list[Any] = [np.empty(n) if batched else 0.0 for batched in layout]
-        for mask, (part_value, part_grads) in parts:
-            value[mask] = part_value
-            for i, g in enumerate(part_grads):
-                if layout[i]:
-                    grads[i][mask] = g
-                else:
-                    grads[i] += g
-        return value, tuple(grads)
+        return _merge(np, n, layout, self.wrt, parts)
 
     def _per_sample(self, np: Any, args: list[Any], layout: tuple[bool, ...], n: int) -> Any:
         """The batch one sample at a time (past the trace limit)."""
-        results = [self(*_sample(args, layout, k)) for k in range(n)]
-        value = np.array([v for v, _ in results])
-        grads = [
-            np.array([g[i] for _, g in results]) if batched else math.fsum(g[i] for _, g in results)
-            for i, batched in enumerate(layout)
-        ]
-        return value, tuple(grads)
+        parts = [(k, self(*_sample(args, layout, k))) for k in range(n)]
+        return _merge(np, n, layout, self.wrt, parts)
 
 
-def compile(f: Callable[..., Value]) -> CompiledFunction:
+def compile(f: Callable[..., Value], wrt: Iterable[Value] | None = None) -> CompiledFunction:
     """`f` (numbers in, a Value out) as a function returning `(value, grads)`.
 
     `f` is traced on the first call; afterwards generated straight-line code runs the forward
@@ -219,20 +207,36 @@ def compile(f: Callable[..., Value]) -> CompiledFunction:
     again. The data of Values `f` closes over are read afresh on every call (the Values
     themselves, and plain numbers `f` reads, are fixed by the trace).
 
+    With `wrt` (Values that `f` reads from outside, such as `model.parameters()`), the result
+    is `(value, grads, param_grads)`: `param_grads[j]` is d(value)/d(wrt[j]) (0.0 for one `f`
+    does not use), summed over a batch, each call reading the current `.data` of every Value.
+    TypeError when `f` is not callable or `wrt` holds anything but Values.
+
     >>> from autograd_lite import compile
     >>> h = compile(lambda x, y: x * y + y.exp())
     >>> h(2.0, 0.0)
     (1.0, (0.0, 3.0))
     """
-    return CompiledFunction(f)
+    return CompiledFunction(f, wrt)
 
 
-def _eager(f: Callable[..., Value], point: Sequence[float]) -> Result:
+def _values(wrt: Iterable[Value]) -> list[Value]:
+    """`wrt` as a list of Values, or a TypeError naming the first thing that is not one."""
+    params = list(wrt)
+    for j, p in enumerate(params):
+        if not isinstance(p, Value):
+            raise TypeError(f"compile: wrt must hold Values, got {type(p).__name__} at {j}")
+    return params
+
+
+def _eager(f: Callable[..., Value], point: Sequence[float], wrt: list[Value] | None) -> Any:
     """`f` run on Values and differentiated: what every compiled call must agree with."""
     inputs = [Value(x) for x in point]
     with recording():
         output = checked_output(f, f(*inputs))
-    return output.data, tuple(gradients(output, inputs))
+    grads = gradients(output, [*inputs, *(wrt or ())])
+    result = output.data, tuple(grads[: len(inputs)])
+    return result if wrt is None else (*result, grads[len(inputs) :])
 
 
 def _is_batch_type(kind: type) -> bool:
@@ -252,10 +256,32 @@ def _sample(args: Sequence[Any], layout: Sequence[bool], k: int) -> list[float]:
     return [float(arg[k]) if batched else arg for arg, batched in zip(args, layout)]
 
 
-def _finish(np: Any, out: tuple[Any, Any], layout: tuple[bool, ...], n: int) -> Any:
-    """Generated code's result as arrays of `n` (array arguments) and floats (the others)."""
-    value, grads = out
-    return np.array(np.broadcast_to(value, (n,)), dtype=float), tuple(
-        np.array(np.broadcast_to(g, (n,)), dtype=float) if batched else float(g)
-        for g, batched in zip(grads, layout)
-    )
+def _merge(
+    np: Any, n: int, layout: tuple[bool, ...], wrt: list[Value] | None, parts: list[Any]
+) -> Any:
+    """A batch's result from the results of its parts, `(where, result)` pairs: each part's
+    values and gradients toward arrays go where it says (a mask, an index, or everywhere),
+    its gradients toward numbers and toward `wrt` are added up."""
+    value = np.empty(n)
+    grads: list[Any] = [np.empty(n) if batched else [] for batched in layout]
+    params: list[list[float]] = [[] for _ in wrt or ()]
+    for where, (part_value, part_grads, *part_params) in parts:
+        value[where] = part_value
+        for i, g in enumerate(part_grads):
+            if layout[i]:
+                grads[i][where] = g
+            else:
+                grads[i].append(g)
+        for j, g in enumerate(part_params[0] if part_params else ()):
+            params[j].append(g)
+    totals = tuple(g if batched else _sum(g) for g, batched in zip(grads, layout))
+    return (value, totals) if wrt is None else (value, totals, [_sum(g) for g in params])
+
+
+def _sum(xs: list[float]) -> float:
+    """The sum of floats, correctly rounded; where it is not finite, inf or nan as IEEE
+    addition gives (math.fsum raises on a sum past the float range, and on inf + -inf)."""
+    try:
+        return math.fsum(xs)
+    except (OverflowError, ValueError):
+        return float(sum(xs))

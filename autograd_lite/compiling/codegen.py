@@ -29,7 +29,7 @@ import itertools
 import linecache
 import math
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd_lite import rules
@@ -43,6 +43,7 @@ from autograd_lite.compiling.kernels import (
 )
 from autograd_lite.compiling.tracing import Guard, Node, Program, Trace
 from autograd_lite.rule import Rule
+from autograd_lite.value import Value
 
 _serial = itertools.count(1)  # tells apart the generated files in tracebacks
 
@@ -50,9 +51,9 @@ _serial = itertools.count(1)  # tells apart the generated files in tracebacks
 class Compiled:
     """One trace's generated code: float code at once, NumPy code per batch layout on demand."""
 
-    def __init__(self, name: str, trace: Trace) -> None:
+    def __init__(self, name: str, trace: Trace, wrt: Sequence[Value] | None = None) -> None:
         self.name = name
-        self.program = Program(trace)
+        self.program = Program(trace, wrt)
         self.source, self.run = self.build(None)
         self._batched: dict[tuple[bool, ...], Callable[..., Any]] = {}
 
@@ -155,15 +156,20 @@ class _Writer:
             guard = next(guards, None)
         lines += self.reverse(spelled)
         output = self.spell(program.output)
-        grads = "".join(
-            f"g{i}, " if f"g{i}" in self.started else "0.0, " for i in range(len(program.inputs))
-        )
-        if batch:
-            lines.append(f"return {output}, ({grads})")
-        else:
-            lines.append(f"return float({output}), ({grads})")
+        grads = f"({self.gradients(program.inputs)})"
+        if program.wrt is not None:
+            grads += f", [{self.gradients(program.wrt)}]"
+        lines.append(f"return {output if batch else f'float({output})'}, {grads}")
         params = ", ".join(["_n"] * batch + [f"a{i}" for i in range(len(program.inputs))])
         return f"def compiled({params}):\n" + "".join(f"    {line}\n" for line in lines)
+
+    def gradients(self, targets: Sequence[Node | float]) -> str:
+        """The gradient toward each of `targets`, spelled `g1, g4, 0.0, `: 0.0 where none flows."""
+        names = [
+            f"g{x.n}" if isinstance(x, Node) and f"g{x.n}" in self.started else "0.0"
+            for x in targets
+        ]
+        return "".join(name + ", " for name in names)
 
     def check(self, guard: Guard) -> list[str]:
         """The lines that leave the code when `guard` fails (None, or a batch's mask)."""

@@ -153,9 +153,10 @@ def _exactly(np: Any, fast: Callable[..., Any], exact: Callable[..., Any]) -> Ca
         out = fast(*args)
         if math.isfinite(np.sum(out)):
             return out
-        if np.ndim(out) == 0:
+        shape = np.broadcast_shapes(*map(np.shape, args))
+        if shape == ():
             return exact(*map(float, args))
-        out = np.array(out, dtype=float)
+        out = np.array(np.broadcast_to(out, shape), dtype=float)  # x * inf: one inf for all
         for k in np.flatnonzero(~np.isfinite(out)):
             out[k] = exact(*[float(a[k]) if np.ndim(a) else float(a) for a in args])
         return out

@@ -16,7 +16,9 @@ A `Program` holds no Value of the trace, except the ones `f` read from outside:
 - `output`: a Node, or a float when `f` returned a constant;
 - `guards`: the decisions `f` took on data, each to be checked once the first `made`
   operations are computed (see `Guard`); a call that fails one must be traced again;
-- `depends`: the Nodes an argument reaches (only they need a gradient);
+- `wrt`: with `Program(trace, wrt=values)`, a Node per Value of `wrt`, which `f` read from
+  outside (or a float, for one that `f` made); gradients are wanted toward them too;
+- `depends`: the Nodes an argument or a Node of `wrt` reaches (only they need a gradient);
 - `backward_order`: the operations in the order `Value.backward()` visits them, so that a
   reverse pass adds each gradient's shares in the engine's order.
 
@@ -245,7 +247,7 @@ class Program:
     and no operation runs before a guard that `f` checked first.
     """
 
-    def __init__(self, trace: Trace) -> None:
+    def __init__(self, trace: Trace, wrt: Sequence[Value] | None = None) -> None:
         self.inputs = [Node(i) for i in range(len(trace.inputs))]
         self.outside: list[Node] = []
         nodes: dict[Value, Node] = dict(zip(trace.inputs, self.inputs))
@@ -275,7 +277,9 @@ class Program:
             )
             for g in trace.guards
         ]
-        self.depends = set(self.inputs)
+        self.wrt = None if wrt is None else [node(p) for p in wrt]
+        self.depends: set[Node] = set(self.inputs)
+        self.depends.update(x for x in self.wrt or () if isinstance(x, Node))
         for op in self.ops:
             if any(x in self.depends for x in op.inputs if isinstance(x, Node)):
                 self.depends.add(op)
