@@ -46,6 +46,13 @@ Partial = Callable[..., Any]
 Kinks = Callable[..., Sequence[Any]]
 """`kinks(*inputs)`: quantities that are 0 where the rule is not smooth (relu: `(x,)`)."""
 
+ArrayForm = Callable[[Any], tuple[Any, ...]]
+"""`array(np)`: the rule over NumPy arrays, `(forward, partial_0, partial_1, ...)`, given the
+NumPy module (this module never imports it). None for a partial whose float function, plain
+arithmetic, serves arrays as it is. They take the float functions' side at every kink; where
+they give inf or nan, `compile`'s kernels ask the float functions again, so domain errors and
+special values stay the rule's own."""
+
 DOMAINS = ("real", "positive", "nonzero", "> -1", ">= 1", "[-1, 1]", "(-1, 1)")
 """The domains an input can have: all reals, x > 0, x != 0, x > -1, x >= 1, |x| <= 1, |x| < 1."""
 
@@ -155,7 +162,9 @@ class Rule:
     `defaults` are values for trailing inputs a call may leave out (leaky_relu's slope).
     `domain` names each input's domain (one of `DOMAINS`; "real" when None) and `kinks`
     gives quantities that are 0 where the rule is not smooth: what `autograd_lite.testing`
-    needs to draw inputs where finite differences are meaningful.
+    needs to draw inputs where finite differences are meaningful. `array` is the rule's
+    optional form over NumPy arrays (see `ArrayForm`); without one, a batch applies the float
+    functions entry by entry.
 
     `formulas` gives, per input, its local derivative as text in the formula language over
     the input names `inputs` (x, or x and y, by default) and `out`, the node itself: tanh's is
@@ -177,6 +186,7 @@ class Rule:
         kinks: Kinks | None = None,
         inputs: Sequence[str] | None = None,
         formulas: Sequence[str | None] | Callable[[int, int], str] | None = None,
+        array: ArrayForm | None = None,
     ) -> None:
         self.name = name
         self.forward = forward
@@ -203,6 +213,7 @@ class Rule:
                         check(template, self.inputs)
                     except ValueError as error:
                         raise ValueError(f"rule {name!r}: {error}") from None
+        self.array = array
         self.__doc__ = doc or forward.__doc__
 
     def __repr__(self) -> str:

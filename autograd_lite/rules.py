@@ -229,16 +229,33 @@ _ieee_power = Rule("**", _ieee_pow, (_pow_d_base, _pow_d_exponent))
 
 # ---------------------------------------------------------------- arithmetic
 
-add = Rule("+", operator.add, (1.0, 1.0), doc="x + y.", formulas=("1", "1"))
-sub = Rule("-", operator.sub, (1.0, -1.0), doc="x - y.", formulas=("1", "-1"))
+add = Rule(
+    "+",
+    operator.add,
+    (1.0, 1.0),
+    doc="x + y.",
+    formulas=("1", "1"),
+    array=lambda np: (np.add, None, None),
+)
+sub = Rule(
+    "-",
+    operator.sub,
+    (1.0, -1.0),
+    doc="x - y.",
+    formulas=("1", "-1"),
+    array=lambda np: (np.subtract, None, None),
+)
 mul = Rule(
     "*",
     operator.mul,
     (lambda x, y, out: y, lambda x, y, out: x),
     doc="x * y.",
     formulas=("y", "x"),
+    array=lambda np: (np.multiply, None, None),
 )
-neg = Rule("neg", operator.neg, (-1.0,), doc="-x.", formulas=("-1",))
+neg = Rule(
+    "neg", operator.neg, (-1.0,), doc="-x.", formulas=("-1",), array=lambda np: (np.negative, None)
+)
 
 
 def _div(x: float, y: float) -> float:
@@ -254,6 +271,7 @@ div = Rule(
     (lambda x, y, out: 1.0 / y, lambda x, y, out: -out / y),
     domain=("real", "nonzero"),
     formulas=("1/y", "-x/y**2"),
+    array=lambda np: (np.divide, None, None),
 )
 
 
@@ -271,19 +289,40 @@ def _pow(x: float, y: float) -> float:
     return result
 
 
+def _pow_arrays(np: Any) -> tuple[Any, ...]:
+    """x ** y over arrays, each branch an `np.where`; nan where the float functions decide
+    (a negative base; toward y, x < 0): the kernels ask them there."""
+
+    def d_base(x: Any, y: Any, out: Any) -> Any:
+        edge = (x == 0) & (y < 1)
+        return np.where(edge, np.where(y == 0, 0.0, inf), y * np.power(x, y - 1))
+
+    def d_exponent(x: Any, y: Any, out: Any) -> Any:
+        at_zero = np.where((x == 0) & (y >= 0), 0.0, nan)
+        return np.where(x > 0, out * np.log(np.where(x > 0, x, 1.0)), at_zero)
+
+    def forward(x: Any, y: Any) -> Any:
+        # a negative base to a non-integer power is not real: nan hands it to the float
+        # function, which raises (NumPy gives (-inf) ** 0.5 = inf)
+        return np.where((x < 0) & (np.floor(y) != y), nan, np.power(x, y))
+
+    return forward, d_base, d_exponent
+
+
 pow_rule = Rule(
     "**",
     _pow,
     (_pow_d_base, _pow_d_exponent),
     domain=("positive", "real"),
     formulas=("y*x**(y - 1)", "out*log(x)"),
+    array=_pow_arrays,
 )
 
 
 # ---------------------------------------------------------------- exponentials and logarithms
 
 _exp = _beyond_range_inf(math.exp, "e ** x; inf past about x = 709.78.")
-exp = Rule("exp", _exp, (lambda x, out: out,), formulas=("out",))
+exp = Rule("exp", _exp, (lambda x, out: out,), formulas=("out",), array=lambda np: (np.exp, None))
 
 _expm1 = _beyond_range_inf(math.expm1, "e ** x - 1, accurate near 0; inf past about x = 709.78.")
 expm1 = Rule("expm1", _expm1, (lambda x, out: out + 1.0,), formulas=("out + 1",))
@@ -308,7 +347,14 @@ def _log(x: float) -> float:
     return math.log(x)
 
 
-log = Rule("log", _log, (lambda x, out: 1.0 / x,), domain=("positive",), formulas=("1/x",))
+log = Rule(
+    "log",
+    _log,
+    (lambda x, out: 1.0 / x,),
+    domain=("positive",),
+    formulas=("1/x",),
+    array=lambda np: (np.log, None),
+)
 
 
 def _log2(x: float) -> float:
@@ -368,7 +414,14 @@ def _sqrt_partial(x: Any, out: Any) -> Any:
     return 0.5 * _inv(out)
 
 
-sqrt = Rule("sqrt", _sqrt, (_sqrt_partial,), domain=("positive",), formulas=("1/(2*out)",))
+sqrt = Rule(
+    "sqrt",
+    _sqrt,
+    (_sqrt_partial,),
+    domain=("positive",),
+    formulas=("1/(2*out)",),
+    array=lambda np: (np.sqrt, lambda x, out: 0.5 / out),  # ±inf at ±0, as the float partial
+)
 
 
 def _softplus(x: float) -> float:
@@ -411,10 +464,22 @@ erf = Rule(
 # ---------------------------------------------------------------- trigonometric
 
 _sin = _nan_at_infinity(math.sin, "Sine; nan at ±inf.")
-sin = Rule("sin", _sin, (lambda x, out: cos(x),), formulas=("cos(x)",))
+sin = Rule(
+    "sin",
+    _sin,
+    (lambda x, out: cos(x),),
+    formulas=("cos(x)",),
+    array=lambda np: (np.sin, lambda x, out: np.cos(x)),
+)
 
 _cos = _nan_at_infinity(math.cos, "Cosine; nan at ±inf.")
-cos: Rule = Rule("cos", _cos, (lambda x, out: -sin(x),), formulas=("-sin(x)",))
+cos: Rule = Rule(
+    "cos",
+    _cos,
+    (lambda x, out: -sin(x),),
+    formulas=("-sin(x)",),
+    array=lambda np: (np.cos, lambda x, out: -np.sin(x)),
+)
 
 _tan = _nan_at_infinity(math.tan, "Tangent; nan at ±inf.")
 tan = Rule(
@@ -534,6 +599,7 @@ tanh = Rule(
     (lambda x, out: 1.0 - out * out,),
     doc="Hyperbolic tangent (finite for any x).",
     formulas=("1 - out**2",),
+    array=lambda np: (np.tanh, None),
 )
 
 
@@ -593,8 +659,22 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
+def _sigmoid_arrays(np: Any) -> tuple[Any, ...]:
+    """sigmoid over arrays, by the float function's two branches (no overflow either side)."""
+
+    def forward(x: Any) -> Any:
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+    return forward, None
+
+
 sigmoid: Rule = Rule(
-    "sigmoid", _sigmoid, (lambda x, out: out * (1.0 - out),), formulas=("out*(1 - out)",)
+    "sigmoid",
+    _sigmoid,
+    (lambda x, out: out * (1.0 - out),),
+    formulas=("out*(1 - out)",),
+    array=_sigmoid_arrays,
 )
 
 
@@ -613,6 +693,10 @@ relu = Rule(
     (_relu_partial,),
     kinks=lambda x: (x,),
     formulas=("sign(out)",),  # 1 where the output is positive, else 0
+    array=lambda np: (  # nan passes, as in the float functions: relu(nan) = nan, relu'(nan) = 1
+        lambda x: np.maximum(x, 0.0) + 0.0,  # + 0.0: relu(-0.0) is 0.0
+        lambda x, out: 1.0 - (x <= 0),
+    ),
 )
 
 
@@ -699,7 +783,18 @@ def _abs_partial(x: Any, out: Any) -> Any:
     return 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if x <= 0 else nan  # x <= 0 here: x is 0
 
 
-abs_rule = Rule("abs", _abs, (_abs_partial,), kinks=lambda x: (x,), formulas=("sign(x)",))
+def _abs_arrays(np: Any) -> tuple[Any, ...]:
+    """|x| over arrays; the partial is the sign of x."""
+
+    def partial(x: Any, out: Any) -> Any:
+        return np.sign(x) + 0.0  # 0.0 at -0.0 too, nan at nan
+
+    return np.fabs, partial
+
+
+abs_rule = Rule(
+    "abs", _abs, (_abs_partial,), kinks=lambda x: (x,), formulas=("sign(x)",), array=_abs_arrays
+)
 
 
 def _maximum(x: float, y: float) -> float:

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import autograd_lite as ag
-from autograd_lite import Value, compile
+from autograd_lite import Value, compile, rules
 from autograd_lite.testing import expressions
 
 np = pytest.importorskip("numpy")
@@ -245,3 +245,47 @@ def test_a_flat_branch_stops_an_infinite_adjoint_in_a_batch():
     value, (gradient,) = f(np.array([-1.0, 0.0, 4.0]))
     assert value.tolist() == [0.0, 0.0, 2.0]
     assert gradient.tolist() == [0.0, 0.0, 0.25]
+
+
+ARRAY_RULES = [rule for rule in rules.RULES.values() if rule.array is not None]
+
+
+@pytest.mark.parametrize("rule", ARRAY_RULES, ids=lambda rule: rule.name)
+def test_every_array_form_gives_the_float_functions_entry_by_entry(rule) -> None:
+    """At kinks, zeros of both signs, infinities, nan and tiny numbers, a rule's array form
+    (through the kernels) gives its float forward and partials, or raises what they raise."""
+    from autograd_lite.compiling.kernels import array_rule
+
+    forward, partials = array_rule(np, rule, rule.arity)
+    points = [*EDGES, math.inf, -math.inf, 3.0, -2.5]
+    grid = np.array(np.meshgrid(*[points] * rule.arity)).reshape(rule.arity, -1)
+    with np.errstate(all="ignore"):
+        for column in grid.T:
+            xs = [float(x) for x in column]
+            try:
+                want = rule.forward(*xs)
+            except (ArithmeticError, ValueError) as error:
+                with pytest.raises(type(error)):
+                    forward(*map(np.array, [[x] for x in xs]))
+                continue
+            out = forward(*map(np.array, [[x] for x in xs]))
+            _assert_close(float(out[0]), want, 1e-15)
+            for mine, theirs in zip(partials, rule.partials):
+                got = np.broadcast_to(mine(*[np.array([x]) for x in xs], out), (1,))[0]
+                _assert_close(float(got), theirs(*xs, want), 1e-15)
+
+
+def test_a_rule_without_an_array_form_runs_its_float_functions() -> None:
+    """atan2 has no array form: its kernel is its float functions applied entry by entry."""
+    from autograd_lite.compiling.kernels import array_rule
+
+    assert rules.atan2.array is None
+    forward, (d_y, _) = array_rule(np, rules.atan2, 2)
+    ys, xs = np.array([1.0, -0.0, math.nan]), np.array([-1.0, -1.0, 2.0])
+    with np.errstate(all="ignore"):  # as a batch runs: nan is expected here
+        out, d = forward(ys, xs), d_y(ys, xs, forward(ys, xs))
+    want = [rules.atan2.forward(y, x) for y, x in zip(ys, xs)]
+    np.testing.assert_array_equal(out, want)
+    np.testing.assert_array_equal(
+        d, [rules.atan2.partials[0](y, x, o) for y, x, o in zip(ys, xs, want)]
+    )

@@ -1,11 +1,12 @@
 """NumPy kernels: the rules of the table over arrays, one entry per sample.
 
-Generated batch code calls these. The common rules go through NumPy's ufuncs (their array
-forms); any other rule, user primitives included, through its own float functions applied entry
-by entry. Entries where NumPy gives inf or nan, and sums within rounding of 0 (where the order
-of summation could decide a kink), are computed again by the rule's float function: domain
-errors, kinks and nan come out as in a call per sample. Other entries agree to rounding
-(NumPy's exp, log, tanh and ** may differ from the math module's in the last bit).
+Generated batch code calls these. A rule with an array form (`Rule.array`, written beside the
+rule in the table) goes through it; any other rule, user primitives included, through its own
+float functions applied entry by entry. Entries where NumPy gives inf or nan, and sums within
+rounding of 0 (where the order of summation could decide a kink), are computed again by the
+rule's float function: domain errors, kinks and nan come out as in a call per sample. Other
+entries agree to rounding (NumPy's exp, log, tanh and ** may differ from the math module's in
+the last bit).
 
 NumPy is imported on the first batch, never by `import autograd_lite`.
 """
@@ -188,58 +189,6 @@ def _entrywise(np: Any, fn: Callable[..., Any], nin: int, nout: int = 0) -> Call
     return run
 
 
-_FAST: dict[Rule, tuple[Callable[..., Any], tuple[Callable[..., Any], ...]]] = {}
-
-
-def _fast_rules(np: Any) -> dict[Rule, tuple[Callable[..., Any], tuple[Callable[..., Any], ...]]]:
-    """NumPy forms of the common rules, written to match the table's branches (kinks, nan).
-
-    Where a rule's partial is plain arithmetic it serves arrays as it is; the others are
-    spelled here with `np.where` taking the same side as the rule's `if`.
-    """
-    where, inf = np.where, math.inf
-
-    def sigmoid(x: Any) -> Any:
-        e = np.exp(-np.abs(x))
-        return where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-    def pow_d_base(x: Any, y: Any, out: Any) -> Any:
-        edge = (x == 0) & (y < 1)
-        return where(edge, where(y == 0, 0.0, inf), y * np.power(x, y - 1))
-
-    def pow_d_exponent(x: Any, y: Any, out: Any) -> Any:
-        # nan where the rule has no derivative (x < 0): such entries are the rule's to compute
-        at_zero = where((x == 0) & (y >= 0), 0.0, math.nan)
-        return where(x > 0, out * np.log(np.where(x > 0, x, 1.0)), at_zero)
-
-    return {
-        rules.add: (np.add, rules.add.partials),
-        rules.sub: (np.subtract, rules.sub.partials),
-        rules.mul: (np.multiply, rules.mul.partials),
-        rules.div: (np.divide, rules.div.partials),
-        rules.neg: (np.negative, rules.neg.partials),
-        rules.pow_rule: (
-            np.power,
-            (pow_d_base, pow_d_exponent),
-        ),
-        rules.exp: (np.exp, rules.exp.partials),
-        rules.log: (np.log, rules.log.partials),
-        rules.sqrt: (np.sqrt, (lambda x, out: where(out != 0, 0.5 / out, inf),)),
-        rules.tanh: (np.tanh, rules.tanh.partials),
-        rules.sigmoid: (sigmoid, rules.sigmoid.partials),
-        rules.relu: (  # nan passes: relu(nan) = nan, relu'(nan) = 1
-            lambda x: where(x <= 0, 0.0, x),
-            (lambda x, out: where(x <= 0, 0.0, 1.0),),
-        ),
-        rules.abs_rule: (
-            np.fabs,
-            (lambda x, out: where(x > 0, 1.0, where(x < 0, -1.0, where(x == 0, 0.0, math.nan))),),
-        ),
-        rules.sin: (np.sin, (lambda x, out: np.cos(x),)),
-        rules.cos: (np.cos, (lambda x, out: -np.sin(x),)),
-    }
-
-
 def float_rule(rule: Rule) -> tuple[Callable[..., Any], tuple[Callable[..., Any], ...]]:
     """`rule`'s forward and partials as the generated code calls them, inputs as arguments.
 
@@ -256,18 +205,16 @@ def float_rule(rule: Rule) -> tuple[Callable[..., Any], tuple[Callable[..., Any]
 def array_rule(
     np: Any, rule: Rule, nargs: int
 ) -> tuple[Callable[..., Any], tuple[Callable[..., Any], ...]]:
-    """`rule`'s forward and partials over arrays: NumPy's where known, else entry by entry."""
+    """`rule`'s forward and partials over arrays: its array form (`Rule.array`) where it has
+    one, else its float functions entry by entry; `sum` and `dot` as sums settled near 0."""
     if rule is rules.sum_rule:
         return _sum_arrays, rule.partials
     if rule is rules.dot_rule:
         return _dot_arrays, rule.partials
-    if not _FAST:
-        _FAST.update(_fast_rules(np))
-    fast = _FAST.get(rule)
-    if fast is not None:
-        forward, partials = fast
+    if rule.array is not None:  # the rule's own NumPy form, written beside it in the table
+        forward, *partials = rule.array(np)
         return _exactly(np, forward, rule.forward), tuple(
-            _exactly(np, mine, theirs) for mine, theirs in zip(partials, rule.partials)
+            _exactly(np, mine or theirs, theirs) for mine, theirs in zip(partials, rule.partials)
         )
     if rule.arity is None:
         forward, (partial,) = float_rule(rule)
