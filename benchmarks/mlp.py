@@ -17,7 +17,8 @@ from operator import add, mul
 
 import autograd_lite as ag
 import nn
-from nn.demos.moons import point_hinge, two_moons
+from autograd_lite.compiling import CompiledFunction
+from nn.demos.moons import point_loss, two_moons
 
 SIZES = (2, 16, 16, 1)
 ALPHA = 1e-4
@@ -124,13 +125,39 @@ def op_by_op_step(value_class, layers, xs, ys, k: int) -> float:
 # ---------------------------------------------------------------- one sample: compiled and by hand
 
 
-sample_loss = point_hinge(SIZES[1:-1])
-"""relu(1 - y*score) for one sample, parameters as arguments: what `compile` traces (the moons
-demo's `--compiled` function, each neuron `dot([*w, b], [*h, 1.0])` as `nn.Neuron` computes it)."""
+def compiled_loss(weights: list[float]) -> tuple[CompiledFunction, list[ag.Value]]:
+    """The moons demo's compiled loss of one point, `compile(point_loss(model), wrt=params)`,
+    on `nn_model(weights)` (the demo's `--compiled` and `--batched` function), and the params."""
+    model = nn_model(weights)
+    params = model.parameters()
+    return ag.compile(point_loss(model), wrt=params), params
+
+
+def compiled_step(compiled, params: list[ag.Value], xs, ys, k: int) -> float:
+    """A demo step through the compiled loss, one sample at a time: mean, L2 term, SGD."""
+    n = len(xs)
+    loss = 0.0
+    total = [0.0] * len(params)
+    for (x0, x1), y in zip(xs, ys):
+        value, _, grads = compiled(x0, x1, y)
+        loss += value
+        total = list(map(add, total, grads))
+    return _sgd(params, loss / n, total, n, k)
+
+
+def _sgd(params: list[ag.Value], mean: float, sums: list[float], n: int, k: int) -> float:
+    """The L2 term added to the mean loss, and the SGD update of the params' `.data`."""
+    weights = [p.data for p in params]
+    loss = mean + ALPHA * sum(map(mul, weights, weights))
+    lr, scale, decay = learning_rate(k), 1.0 / n, 2.0 * ALPHA
+    for p, w, g in zip(params, weights, sums):
+        p.data = w - lr * (g * scale + decay * w)
+    return loss
 
 
 def float_sample(x0, x1, y, *p):
-    """`sample_loss` and its gradient toward all 340 arguments, by hand with floats.
+    """One point's hinge loss and its gradient toward all 340 arguments (the point, its label,
+    the parameters in `nn`'s order), by hand with floats.
 
     The same forward and the full backward, with no shortcut on the data (a zero relu
     gradient is multiplied through, as generated code does), so it is the floor for the

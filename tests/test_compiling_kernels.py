@@ -160,19 +160,22 @@ def test_a_layer_of_weighted_sums_is_exact_near_zero() -> None:
 
 
 def test_an_mlp_batch_equals_its_samples() -> None:
-    """The moons demo's loss per point (dot layers, relu, hinge) over 50 points."""
-    from nn.demos.moons import point_hinge, two_moons
-
-    loss = point_hinge((4, 3))
-    model = ag.compile(loss)
+    """The moons demo's compiled loss (the real nn.MLP, relu, hinge) over 50 points: values,
+    gradients toward the points, and toward the parameters summed, equal to the calls per point."""
     import nn
+    from nn.demos.moons import compiled_loss, two_moons
 
-    params = [p.data for p in nn.MLP(2, [4, 3, 1], activation="relu", seed=1).parameters()]
+    compiled = compiled_loss(nn.MLP(2, [4, 3, 1], activation="relu", seed=1))
     points, labels = two_moons(50, seed=2)
     x = np.array(points)
-    args = [x[:, 0], x[:, 1], np.array(labels, dtype=float), *params]
-    _assert_batch_equals_samples(loss, args, [True] * 3 + [False] * len(params))
-    assert len(model(*args)[1]) == 3 + len(params)
+    args = [x[:, 0], x[:, 1], np.array(labels, dtype=float)]
+    value, grads, param_grads = compiled(*args)
+    calls = [compiled(*point) for point in zip(*(a.tolist() for a in args))]
+    np.testing.assert_allclose(value, [v for v, _, _ in calls], rtol=1e-12)
+    for i in range(3):
+        np.testing.assert_allclose(grads[i], [g[i] for _, g, _ in calls], rtol=1e-12)
+    sums = [math.fsum(column) for column in zip(*(p for _, _, p in calls))]
+    np.testing.assert_allclose(param_grads, sums, rtol=1e-12, atol=1e-15)
 
 
 def test_user_primitives_run_entry_by_entry() -> None:

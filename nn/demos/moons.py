@@ -8,11 +8,11 @@ decays from 1.0 to 0.1 over the run. With matplotlib (`pip install matplotlib`)
 it draws the decision boundary over the data and the loss curve to `out/moons.png`. With
 `--page out/moons.html` the run is recorded into a page that replays it step by step.
 
-With `--compiled`, each point's loss is traced once by `autograd_lite.compile` and replayed as
-generated float code: the same losses, several times faster. With `--batched` (needs NumPy:
-`pip install numpy`), the same compiled loss runs on all points at once as
-arrays, on 10,000 points unless `--samples` says otherwise, and the demo says how long a step
-takes next to the per-point compiled code.
+With `--compiled`, each point's loss through the model is traced once by
+`autograd_lite.compile(..., wrt=model.parameters())` and replayed as generated float code: the
+same losses, several times faster. With `--batched` (needs NumPy: `pip install numpy`), the same
+compiled loss runs on all points at once as arrays, on 10,000 points unless `--samples` says
+otherwise, and the demo says how long a step takes next to the per-point compiled code.
 
 Run: autograd-lite demo moons [--steps 100] [--seed 0] [--hidden 16,16] [--optimizer sgd|adam]
                                [--compiled | --batched] [--samples N] [--page FILE]
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import itertools
 import math
 import random
 import sys
@@ -35,6 +34,7 @@ from typing import Any
 import autograd_lite
 import nn
 from autograd_lite import Value, dot, no_grad, relu
+from autograd_lite.compiling import CompiledFunction
 
 L2 = 1e-4  # the weight of the L2 penalty, as in micrograd's demo
 ADAM_LR = 0.05
@@ -61,7 +61,7 @@ def two_moons(n: int = 100, noise: float = 0.1, seed: int = 0) -> tuple[list[Poi
     return [[x, y] for x, y, _ in points], [label for _, _, label in points]
 
 
-def score(model: nn.MLP, x: Point) -> Value:
+def score(model: nn.MLP, x: Sequence[float | Value]) -> Value:
     """The model's score for one point: positive means class +1."""
     return model(x)  # type: ignore[return-value]  # one output unit: one Value
 
@@ -71,28 +71,20 @@ def accuracy(scores: list[Value], labels: list[int]) -> float:
     return sum((s.data > 0) == (y > 0) for s, y in zip(scores, labels)) / len(labels)
 
 
-def point_hinge(hidden: Sequence[int]) -> Callable[..., Value]:
-    """relu(1 - y * score) of one point as a function of numbers `(x1, x2, y, *parameters)`.
+def point_loss(model: nn.MLP) -> Callable[[Value, Value, Value], Value]:
+    """relu(1 - y * score) of one point (x1, x2) with label y: the hinge loss of one point, the
+    function `compile` traces with the model's parameters as `wrt`."""
 
-    The same arithmetic as `nn.MLP(2, [*hidden, 1], activation="relu")` (each neuron one `dot`
-    of its weights and bias with the inputs and 1.0), with the parameters in `parameters()`
-    order as arguments: the function `compile` traces.
-    """
-    sizes = (2, *hidden, 1)
-
-    def loss(x1: float, x2: float, y: float, *params: Value) -> Value:
-        h: list[Value | float] = [x1, x2]
-        i = 0
-        for depth, (nin, nout) in enumerate(itertools.pairwise(sizes)):
-            sums = [
-                dot(params[i + k * (nin + 1) : i + (k + 1) * (nin + 1)], [*h, 1.0])
-                for k in range(nout)
-            ]
-            h = [relu(z) for z in sums] if depth < len(sizes) - 2 else list(sums)
-            i += nout * (nin + 1)
-        return relu(1 - y * h[0])
+    def loss(x1: Value, x2: Value, y: Value) -> Value:
+        return relu(1 - y * score(model, [x1, x2]))
 
     return loss
+
+
+def compiled_loss(model: nn.MLP) -> CompiledFunction:
+    """`point_loss(model)` compiled toward the model's parameters: `(losses, grads toward x1,
+    x2 and y, grads toward the parameters)`, on one point or on arrays of points (summed)."""
+    return autograd_lite.compile(point_loss(model), wrt=model.parameters())
 
 
 def _graph_step(model: nn.MLP, points: list[Point], labels: list[int]) -> tuple[Value, float]:
@@ -105,49 +97,40 @@ def _graph_step(model: nn.MLP, points: list[Point], labels: list[int]) -> tuple[
 
 
 def _compiled_step(
-    per_point: Callable[..., tuple[float, tuple[float, ...]]],
-    model: nn.MLP,
-    points: list[Point],
-    labels: list[int],
+    compiled: Callable[..., Any], model: nn.MLP, points: list[Point], labels: list[int]
 ) -> tuple[float, float]:
-    """`_graph_step` through a compiled per-point loss: the same numbers, in floats.
+    """`_graph_step` through the compiled loss, one point at a time: the same numbers, in floats.
 
     A point is classified right exactly when its hinge loss relu(1 - y*s) is below 1.
     """
     params = model.parameters()
-    weights = [p.data for p in params]
     total, right = 0.0, 0
     sums = [0.0] * len(params)
     for (x1, x2), y in zip(points, labels):
-        value, grads = per_point(x1, x2, y, *weights)
+        value, _, grads = compiled(x1, x2, y)
         total += value
         right += value < 1.0
-        sums = [a + b for a, b in zip(sums, grads[3:])]
-    n = len(points)
-    for p, g in zip(params, sums):
-        p.grad += g / n + 2 * L2 * p.data
-    return total / n + L2 * sum(w * w for w in weights), right / n
+        sums = [a + b for a, b in zip(sums, grads)]
+    return _finish(params, total, sums, len(points)), right / len(points)
 
 
 def _batched_step(
-    per_point: Callable[..., Any],
-    model: nn.MLP,
-    points: list[Point],
-    labels: list[int],
+    compiled: Callable[..., Any], model: nn.MLP, points: list[Point], labels: list[int]
 ) -> tuple[float, float]:
     """`_compiled_step` in one call: the compiled loss on arrays of all the points."""
     import numpy as np
 
     data = np.array(points, dtype=float)
-    params = model.parameters()
-    weights = [p.data for p in params]
-    losses, grads = per_point(data[:, 0], data[:, 1], np.array(labels, dtype=float), *weights)
-    n = len(points)
-    for p, g in zip(params, grads[3:]):
-        p.grad += g / n + 2 * L2 * p.data  # g is the sum over the points
-    loss = float(np.mean(losses))
-    right = float(np.mean(losses < 1.0))
-    return loss + L2 * sum(w * w for w in weights), right
+    losses, _, sums = compiled(data[:, 0], data[:, 1], np.array(labels, dtype=float))
+    total = math.fsum(losses.tolist())
+    return _finish(model.parameters(), total, sums, len(points)), float(np.mean(losses < 1.0))
+
+
+def _finish(params: list[Value], total: float, sums: list[float], n: int) -> float:
+    """The mean loss plus the L2 term; each parameter's gradient of it into `.grad`."""
+    for p, g in zip(params, sums):
+        p.grad += g / n + 2 * L2 * p.data
+    return total / n + L2 * sum(p.data * p.data for p in params)
 
 
 def step_times(
@@ -155,13 +138,13 @@ def step_times(
 ) -> tuple[float, float]:
     """Seconds per training step through the batched and the per-point compiled code."""
     model = nn.MLP(2, [*hidden, 1], activation="relu", seed=0)
-    per_point = autograd_lite.compile(point_hinge(hidden))
+    compiled = compiled_loss(model)
     times = []
     for step, rounds in ((_batched_step, steps), (_compiled_step, 1)):
-        step(per_point, model, points, labels)  # the trace, and the batched code
+        step(compiled, model, points, labels)  # the trace, and the batched code
         start = time.perf_counter()
         for _ in range(rounds):
-            step(per_point, model, points, labels)
+            step(compiled, model, points, labels)
         times.append((time.perf_counter() - start) / rounds)
     return times[0], times[1]
 
@@ -185,7 +168,7 @@ def train(
     model = nn.MLP(2, [*hidden, 1], activation="relu", seed=seed)
     params = model.parameters()
     step_with = nn.Adam(params, lr=ADAM_LR) if optimizer == "adam" else nn.SGD(params, lr=1.0)
-    per_point = autograd_lite.compile(point_hinge(hidden)) if compiled or batched else None
+    per_point = compiled_loss(model) if compiled or batched else None
     recorder = nn.Recorder(model, points, labels, optimizer=step_with) if page else None
     losses, accuracies = [], []
     for k in range(steps):
