@@ -28,6 +28,7 @@ import builtins
 import itertools
 import linecache
 import math
+import operator
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -36,7 +37,6 @@ from autograd_lite import rules
 from autograd_lite.compiling.kernels import (
     Layer,
     array_rule,
-    float_rule,
     numpy_module,
     same_array,
     total,
@@ -117,7 +117,9 @@ class _Writer:
         k = self.functions.get(key)
         if k is None:
             k = self.functions[key] = len(self.functions)
-            forward, partials = array_rule(self.np, rule, nargs) if batched else float_rule(rule)
+            forward, partials = (
+                array_rule(self.np, rule, nargs) if batched else (rule.forward, rule.partials)
+            )
             self.namespace[f"f{k}"] = forward
             for j, partial in enumerate(partials):
                 self.namespace[f"p{k}_{j}" if rule.arity is not None else f"p{k}"] = partial
@@ -128,9 +130,11 @@ class _Writer:
         program = self.program
         batch = self.layout is not None
         lines = []
-        for node in program.outside:  # a Value f did not make: read afresh on every call
-            self.namespace[f"o{node.n}"] = node.outside
-            lines.append(f"v{node.n} = o{node.n}.data")
+        if program.outside:  # Values f did not make: read afresh on every call, in one pass
+            self.namespace["_outside"] = tuple(node.outside for node in program.outside)
+            self.namespace["_data"] = operator.attrgetter("data")
+            names = "".join(f"v{node.n}, " for node in program.outside)
+            lines.append(f"{names}= map(_data, _outside)")
         guards = iter(program.guards)
         guard = next(guards, None)
         spelled: dict[Node, list[str]] = {}
@@ -150,7 +154,10 @@ class _Writer:
                 continue
             forward = self.function(rule, -1, len(inputs), node in self.batched)
             self.names[node] = f"v{n}"
-            lines.append(f"v{n} = {forward}({', '.join(inputs)})")
+            if rule.arity is None and node not in self.batched:  # the rule takes one list
+                lines.append(f"v{n} = {forward}([{', '.join(inputs)}])")
+            else:
+                lines.append(f"v{n} = {forward}({', '.join(inputs)})")
         while guard is not None:
             lines += self.check(guard)
             guard = next(guards, None)
@@ -332,13 +339,17 @@ class _Writer:
     ) -> Callable[[int], str]:
         """How the code spells the local derivative toward input j of `node`."""
         n = node.n
-        if batched and rule is rules.sum_rule:
+        # sum's and dot's local derivatives are 1 and the other factor of each product: spelled
+        # directly, they cost no call and no list per node (the engine multiplies by the same)
+        if rule is rules.sum_rule:
             return lambda j: "1.0"
-        if batched and rule is rules.dot_rule:
+        if rule is rules.dot_rule:
             half = len(inputs) // 2
             return lambda j: inputs[j + half] if j < half else inputs[j - half]
         if rule.arity is None:  # one call gives them all
-            lines.append(f"t{n} = {self.function(rule, 0, len(inputs), batched)}({arguments})")
+            partial = self.function(rule, 0, len(inputs), batched)
+            spelled = f"[{', '.join(inputs)}], v{n}" if not batched else arguments
+            lines.append(f"t{n} = {partial}({spelled})")
             return lambda j: f"t{n}[{j}]"
         return lambda j: f"{self.function(rule, j, len(inputs), batched)}({arguments})"
 
