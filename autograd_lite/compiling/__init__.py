@@ -175,7 +175,7 @@ class CompiledFunction:
             for compiled in self.traces:
                 out = compiled.batched(layout)(n, *args)
                 if type(out) is tuple:
-                    return _merge(np, n, layout, self.wrt, [(slice(None), out)])
+                    return _whole(np, n, layout, out)
                 fit = np.broadcast_to(out, (n,))
                 if fit.any():
                     return self._split(np, args, layout, n, fit)
@@ -254,6 +254,18 @@ def _is_batch(arg: object) -> bool:
 def _sample(args: Sequence[Any], layout: Sequence[bool], k: int) -> list[float]:
     """Sample `k` of a batch as floats."""
     return [float(arg[k]) if batched else arg for arg, batched in zip(args, layout)]
+
+
+def _whole(np: Any, n: int, layout: tuple[bool, ...], out: tuple[Any, ...]) -> Any:
+    """Generated code's result for a whole batch: arrays of `n` (the value, gradients toward
+    arrays) and floats (toward numbers, and toward `wrt`)."""
+    value, grads, *params = out
+    array = np.array(np.broadcast_to(value, (n,)), dtype=float)
+    totals = tuple(
+        np.array(np.broadcast_to(g, (n,)), dtype=float) if batched else float(g)
+        for g, batched in zip(grads, layout)
+    )
+    return (array, totals) if not params else (array, totals, list(map(float, params[0])))
 
 
 def _merge(

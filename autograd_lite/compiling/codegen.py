@@ -39,6 +39,7 @@ from autograd_lite.compiling.kernels import (
     array_rule,
     numpy_module,
     same_array,
+    stack,
     total,
 )
 from autograd_lite.compiling.tracing import Guard, Node, Program, Trace
@@ -96,6 +97,11 @@ class _Writer:
                     self.batched.add(node)
             self.np = numpy_module()
         self.layers = self.find_layers() if layout is not None else {}
+        self.maps = self.find_maps() if layout is not None else {}
+        self.matrices: dict[tuple[Node, ...], str] = {}  # rows computed as one matrix, by name
+        self.owners: dict[tuple[Node, ...], list[Node]] = {}  # the layer or map of those rows
+        self.sources: dict[int, tuple[Node, ...]] = {}  # a layer's inputs given as a matrix
+        self.matrix_grads: dict[int, str] = {}  # a layer's or map's gradient as one matrix
 
     def spell(self, x: Node | float) -> str:
         """How the code spells an operand: its variable, or a literal for a constant."""
@@ -151,6 +157,11 @@ class _Writer:
             if layer is not None:
                 if layer[0] is node:
                     lines += self.layer_forward(layer, spelled)
+                continue
+            group = self.maps.get(node)
+            if group is not None:
+                if node not in self.names:
+                    lines += self.map_forward(group)
                 continue
             forward = self.function(rule, -1, len(inputs), node in self.batched)
             self.names[node] = f"v{n}"
@@ -212,16 +223,23 @@ class _Writer:
         seed = "1.0" if self.layout is None or output in self.batched else "float(_n)"
         lines.append(f"g{output.n} = {seed}")
         self.started.add(f"g{output.n}")
-        last_of_layer = {
-            id(self.layers[node]): node for node in program.backward_order if node in self.layers
-        }
+        last_of = {}  # the last member of each layer and map in the reverse pass
+        for node in program.backward_order:
+            owner = self.layers.get(node) or self.maps.get(node)
+            if owner is not None:
+                last_of[id(owner)] = node
         for node in program.backward_order:
             n = node.n
             rule = node.rule
             layer = self.layers.get(node)
             if layer is not None:
-                if last_of_layer[id(layer)] is node:  # every member's consumers are done
+                if last_of[id(layer)] is node:  # every member's consumers are done
                     lines += self.layer_reverse(layer, spelled)
+                continue
+            group = self.maps.get(node)
+            if group is not None and id(group) in self.whole:
+                if last_of[id(group)] is node:
+                    lines += self.map_reverse(group)
                 continue
             if node not in program.depends or f"g{n}" not in self.started or rule is None:
                 continue
@@ -249,8 +267,9 @@ class _Writer:
 
         Each pair w_i * x_i of such a node has one side a per-sample array (the same Value,
         at the same place, in every node of the layer) and the other a number, or both sides
-        numbers. A layer of two or more is computed by one matrix product, where `f` made its
-        first node; a node whose numbers are computed after that stays on its own.
+        numbers. A layer of two or more, or one sum over two arrays or more, is computed by one
+        matrix product, where `f` made its first node; a node whose numbers are computed after
+        that stays on its own.
         """
         candidates: dict[tuple[Any, ...], list[Node]] = {}
         for node in self.program.ops:
@@ -268,14 +287,14 @@ class _Writer:
                 if any(key):
                     candidates.setdefault(tuple(key), []).append(node)
         layers: dict[Node, list[Node]] = {}
-        for members in candidates.values():
+        for pattern, members in candidates.items():
             start = members[0].made
             layer = [
                 node
                 for node in members
                 if all(not isinstance(y, Node) or y.made < start for y in node.inputs)
             ]
-            if len(layer) >= 2:
+            if len(layer) >= 2 or sum(map(bool, pattern)) >= 2:  # several sums, or a long one
                 layers.update(dict.fromkeys(layer, layer))
         return layers
 
@@ -286,21 +305,120 @@ class _Writer:
         for node in layer:
             spelled.setdefault(node, [self.spell(x) for x in node.inputs])
         members = "".join(f"({', '.join(spelled[node])},), " for node in layer)
-        lines = [f"L{first} = Layer(_n, ({members}))"]
+        rows = tuple(self.array_inputs(layer[0]))
+        source = self.matrices.get(rows)
+        given = f", {source}" if source is not None else ""
+        if source is not None:
+            self.sources[id(layer)] = rows
+        lines = [f"L{first} = Layer(_n, ({members}){given})"]
+        self.matrices[tuple(layer)] = f"L{first}.values"
+        self.owners[tuple(layer)] = layer
         for row, node in enumerate(layer):
             self.names[node] = f"v{node.n}"
             lines.append(f"v{node.n} = L{first}.values[{row}]")
+        return lines
+
+    def array_inputs(self, node: Node) -> list[Node]:
+        """The per-sample operands of a layer member's pairs, in order."""
+        half = len(node.inputs) // 2
+        found = []
+        for w, x in zip(node.inputs[:half], node.inputs[half:]):
+            if self.is_array(w) or self.is_array(x):
+                found.append(w if self.is_array(w) else x)
+        return found  # type: ignore[return-value]  # arrays are Nodes
+
+    def find_maps(self) -> dict[Node, list[Node]]:
+        """One rule with an array form applied to every row of a layer (its activation): the
+        rows as one matrix, so the rule runs once on the layer, forward and reverse.
+
+        Not when a guard sits between the first and the last of them (the rows are computed
+        where `f` made the first).
+        """
+        consumers: dict[Node, list[Node]] = {}
+        for op in self.program.ops:
+            for x in op.inputs:
+                if isinstance(x, Node):
+                    consumers.setdefault(x, []).append(op)
+        self.consumers = consumers
+        maps: dict[Node, list[Node]] = {}
+        self.map_layer: dict[int, list[Node]] = {}
+        self.whole: set[int] = set()  # maps whose reverse pass runs on matrices
+        seen: set[int] = set()
+        for layer in self.layers.values():
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            group: list[Node] = []
+            rule: Rule | None = None
+            for z in layer:
+                found = [
+                    m
+                    for m in consumers.get(z, [])
+                    if m.inputs == (z,)
+                    and m.rule is not None
+                    and m.rule.arity == 1
+                    and m.rule.array is not None
+                    and (rule is None or m.rule is rule)
+                ]
+                if not found:
+                    break
+                rule = found[0].rule
+                group.append(found[0])
+            else:
+                made = sorted(m.made for m in group)
+                if len(set(group)) == len(group) and not any(
+                    made[0] < g.made <= made[-1] for g in self.program.guards
+                ):
+                    for m in group:
+                        maps[m] = group
+                    self.map_layer[id(group)] = layer
+                    if self.program.output not in layer and all(
+                        consumers.get(z) == [m] for z, m in zip(layer, group)
+                    ):  # each row's gradient is the map's share alone: one matrix
+                        self.whole.add(id(group))
+        return maps
+
+    def map_forward(self, group: list[Node]) -> list[str]:
+        """The rule once over the layer's matrix; each node's value is a row of the result."""
+        first = min(group, key=lambda m: m.made).n
+        rule = group[0].rule
+        assert rule is not None
+        layer = self.map_layer[id(group)]
+        forward = self.function(rule, -1, 1, True)
+        lines = [f"M{first} = {forward}({self.matrices[tuple(layer)]})"]
+        self.matrices[tuple(group)] = f"M{first}"
+        self.owners[tuple(group)] = group
+        for row, node in enumerate(group):
+            self.names[node] = f"v{node.n}"
+            lines.append(f"v{node.n} = M{first}[{row}]")
         return lines
 
     def layer_reverse(self, layer: list[Node], spelled: dict[Node, list[str]]) -> list[str]:
         """The layer's reverse pass: two matrix products, then each input takes its share."""
         program = self.program
         first = layer[0].n
-        grads = [f"g{node.n}" if f"g{node.n}" in self.started else "0.0" for node in layer]
-        if all(g == "0.0" for g in grads):
-            return []
-        lines = [f"K{first}, J{first} = L{first}.reverse(({', '.join(grads)},))"]
+        matrix = self.matrix_grads.get(id(layer))
+        if matrix is not None:
+            grads = [f"{matrix}[{row}]" for row in range(len(layer))]
+            given = matrix
+        else:
+            grads = [f"g{node.n}" if f"g{node.n}" in self.started else "0.0" for node in layer]
+            if all(g == "0.0" for g in grads):
+                return []
+            given = f"({', '.join(grads)},)"
+        lines = [f"K{first}, J{first} = L{first}.reverse({given})"]
+        whole: set[Node] = set()  # input rows whose gradient is J, whole
+        rows = self.sources.get(id(layer))
+        if rows is not None:
+            owner = self.owners[rows]
+            members = set(layer)
+            if (owner in self.layers.values() or id(owner) in self.whole) and all(
+                set(self.consumers.get(y, ())) <= members and y is not program.output for y in rows
+            ):
+                self.matrix_grads[id(owner)] = f"J{first}"
+                whole.update(rows)
         shares: list[tuple[Node | float, str]] = []
+        sums: list[int] = []  # rows whose gradient's batch sum a bias takes
         for row, node in enumerate(layer):
             inputs = node.inputs
             half = len(inputs) // 2
@@ -313,15 +431,42 @@ class _Writer:
                         shares.append((array, f"J{first}[{column}]"))
                     shares.append((weight, f"K{first}[{row}][{column}]"))
                     column += 1
+                elif matrix is not None and x == 1.0 and w in program.depends:  # a bias
+                    if not sums:
+                        lines.append(f"R{first} = {matrix}.sum(axis=1).tolist()")
+                    sums.append(row)
+                    shares.append((w, f"R{first}[{row}]"))
                 elif grads[row] != "0.0":
                     self.namespace["_total"] = total
                     for y, other in ((w, spelled[node][i + half]), (x, spelled[node][i])):
                         shares.append((y, f"_total({grads[row]}, {other}, _n)"))
         for y, share in shares:
-            if isinstance(y, Node) and y in program.depends:
+            if isinstance(y, Node) and y in program.depends and y not in whole:
                 target = f"g{y.n}"
                 lines.append(f"{target} {'+=' if target in self.started else '='} {share}")
                 self.started.add(target)
+        return lines
+
+    def map_reverse(self, group: list[Node]) -> list[str]:
+        """A map's reverse pass on matrices: its rows' gradients times its rule's partial over
+        the layer's matrix, which becomes the layer's gradient matrix."""
+        first = min(group, key=lambda m: m.made).n
+        layer = self.map_layer[id(group)]
+        rule = group[0].rule
+        assert rule is not None
+        lines = []
+        grad = self.matrix_grads.get(id(group))
+        if grad is None:
+            rows = [f"g{m.n}" if f"g{m.n}" in self.started else "0.0" for m in group]
+            if all(row == "0.0" for row in rows):
+                return []
+            self.namespace["_stack"] = stack
+            lines.append(f"H{first} = _stack(({', '.join(rows)},), _n)")
+            grad = f"H{first}"
+        partial = self.function(rule, 0, 1, True)
+        values = self.matrices[tuple(layer)]
+        lines.append(f"Z{first} = {grad} * {partial}({values}, M{first})")
+        self.matrix_grads[id(layer)] = f"Z{first}"
         return lines
 
     def is_array(self, x: Node | float) -> bool:

@@ -102,10 +102,11 @@ class Layer:
 
     `members` holds each sum's `dot` operands (the w's, then the x's) as the generated code has
     them: arrays for the per-sample inputs, floats for the rest. In each pair one side is an
-    array (the same in every member) or neither is.
+    array (the same in every member) or neither is. `given`, when the code holds them so, is
+    the per-sample inputs as the rows of one matrix already (the previous layer's).
     """
 
-    def __init__(self, n: int, members: Sequence[Sequence[Any]]) -> None:
+    def __init__(self, n: int, members: Sequence[Sequence[Any]], given: Any = None) -> None:
         np = numpy_module()
         ndim = np.ndim
         half = len(members[0]) // 2
@@ -125,21 +126,46 @@ class Layer:
                     size[m] += abs(term)
                 else:
                     coefficients[m].append(operands_[i + half * (1 - side)])
-        self.inputs = np.array(rows)
-        self.weights = np.array(coefficients)
-        z = self.weights @ self.inputs
+        self.inputs = inputs = np.array(rows) if given is None else given
+        self.weights = weights = np.array(coefficients)
+        z = weights @ inputs
         z += np.array(rest)[:, None]
-        sizes = np.abs(self.weights) @ np.abs(self.inputs)
-        sizes += np.array(size)[:, None]
-        exact = rules.dot_rule.forward
-        self.values = _settle(z, sizes, half, lambda mk: exact(list(_entry(members[mk[0]], mk[1]))))
         self.n = n
+        # Which sums may be within rounding of 0 (where the order of the terms could decide a
+        # kink)? First against one bound for all (the largest row of weights times the largest
+        # input), then, for the few entries under it, against their own sum of magnitudes.
+        largest = max(float(np.abs(weights).sum(axis=1).max(initial=0.0)), 0.0)
+        largest *= max(float(inputs.max(initial=0.0)), -float(inputs.min(initial=0.0)))
+        slack = (half + 2) * _ROUNDING
+        bound = largest + max(size, default=0.0)  # finite: so is every sum (no sum.isfinite)
+        suspect = np.abs(z) <= slack * bound
+        if suspect.any() or not (math.isfinite(bound) or math.isfinite(z.sum())):
+            m, k = np.nonzero(suspect)
+            sizes = np.einsum("ij,ij->i", np.abs(weights[m]), np.abs(inputs[:, k].T))
+            sizes += np.array(size)[m]
+            close = (np.abs(z[m, k]) <= slack * sizes) & (sizes > 0)
+            z = np.array(z, dtype=float)
+            exact = rules.dot_rule.forward
+            for row, column in zip(m[close], k[close]):
+                z[row, column] = exact(_entry(members[row], column))
+            for row, column in zip(*np.nonzero(~np.isfinite(z))):
+                z[row, column] = exact(_entry(members[row], column))
+        self.values = z
 
-    def reverse(self, grads: Sequence[Any]) -> tuple[list[list[float]], Any]:
-        """The batch sums of d/d(weight) per member, and d/d(input) per sample for each input."""
+    def reverse(self, grads: Any) -> tuple[list[list[float]], Any]:
+        """The batch sums of d/d(weight) per member, and d/d(input) per sample for each input.
+
+        `grads` are the members' gradients: one per member, or the rows of one matrix.
+        """
         np = numpy_module()
-        g = np.array([np.broadcast_to(x, (self.n,)) for x in grads])
+        g = grads if np.ndim(grads) == 2 else stack(grads, self.n)
         return (g @ self.inputs.T).tolist(), self.weights.T @ g
+
+
+def stack(rows: Sequence[Any], n: int) -> Any:
+    """Arrays of `n` entries (or numbers, the same for all) as the rows of one matrix."""
+    np = numpy_module()
+    return np.array([np.broadcast_to(x, (n,)) for x in rows])
 
 
 def _exactly(np: Any, fast: Callable[..., Any], exact: Callable[..., Any]) -> Callable[..., Any]:
@@ -158,8 +184,10 @@ def _exactly(np: Any, fast: Callable[..., Any], exact: Callable[..., Any]) -> Ca
         if shape == ():
             return exact(*map(float, args))
         out = np.array(np.broadcast_to(out, shape), dtype=float)  # x * inf: one inf for all
-        for k in np.flatnonzero(~np.isfinite(out)):
-            out[k] = exact(*[float(a[k]) if np.ndim(a) else float(a) for a in args])
+        entries = [np.broadcast_to(a, shape).ravel() if np.ndim(a) else a for a in args]
+        flat = out.reshape(-1)  # a view: a layer's matrix is written through it
+        for k in np.flatnonzero(~np.isfinite(flat)):
+            flat[k] = exact(*[float(a[k]) if np.ndim(a) else float(a) for a in entries])
         return out
 
     return run
