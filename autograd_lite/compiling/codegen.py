@@ -37,6 +37,7 @@ from autograd_lite import rules
 from autograd_lite.compiling.kernels import (
     Layer,
     array_rule,
+    flat_times,
     numpy_module,
     same_array,
     stack,
@@ -252,11 +253,15 @@ class _Writer:
                     continue
                 local = locals_(j)
                 target = f"g{parent.n}"
+                g = f"g{n}"
+                if self.layout is not None and rule in rules.FLAT_BRANCHES:
+                    self.namespace["_flat_times"] = flat_times  # arrays keep no FLAT
+                    g, local = f"_flat_times(g{n}, {local})", "1.0"
                 if batched and parent not in self.batched:  # a number argument: batch sum
                     self.namespace["_total"] = total
-                    share = f"_total(g{n}, {local}, _n)"
+                    share = f"_total({g}, {local}, _n)"
                 else:
-                    share = f"g{n} * {local}"
+                    share = f"{g} * {local}"
                 operator = "+=" if target in self.started else "="
                 lines.append(f"{target} {operator} {share}")
                 self.started.add(target)
@@ -465,7 +470,11 @@ class _Writer:
             grad = f"H{first}"
         partial = self.function(rule, 0, 1, True)
         values = self.matrices[tuple(layer)]
-        lines.append(f"Z{first} = {grad} * {partial}({values}, M{first})")
+        if rule in rules.FLAT_BRANCHES:
+            self.namespace["_flat_times"] = flat_times
+            lines.append(f"Z{first} = _flat_times({grad}, {partial}({values}, M{first}))")
+        else:
+            lines.append(f"Z{first} = {grad} * {partial}({values}, M{first})")
         self.matrix_grads[id(layer)] = f"Z{first}"
         return lines
 

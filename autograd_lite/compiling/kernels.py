@@ -40,6 +40,16 @@ def same_array(x: Any, seen: float) -> Any:
     return (x == seen) & (np.signbit(x) == (math.copysign(1.0, seen) < 0))
 
 
+def flat_times(g: Any, local: Any) -> Any:
+    """g * local, but 0 where local is 0, for the rules whose zeros are flat branches (arrays
+    carry no `FLAT`): a flat branch's zero stops any adjoint, inf and nan included."""
+    np = numpy_module()
+    out = np.multiply(g, local)
+    if math.isfinite(np.sum(out)):  # no 0 * inf anywhere: nothing to stop
+        return out
+    return np.where(np.equal(local, 0.0), 0.0, out)
+
+
 def total(g: Any, local: Any, n: int) -> float:
     """The sum over a batch of g * local, either of them an array or the same for all."""
     np = numpy_module()
