@@ -2,7 +2,8 @@
 
 A teacher prints the worksheet, the learner fills in each step of the reverse pass, and the
 answer key has every number and, per step, the chain-rule line that gives it:
-`3. grad(x) += grad(mul₁) × ∂mul₁/∂x = -2 × 1.5 = -3, so grad(x) = -4`. The steps are the
+`3. grad(x) += grad(mul₁) × ∂mul₁/∂x = -2 × 1.5 = -3, so grad(x) = -4   (∂mul₁/∂x = y)`,
+the local derivative's formula being the rules table's. The steps are the
 reverse pass's own updates (the graph's record, in `backward()`'s order), and the nodes have
 the names `explain` and the page give them, so the sheet, the page and `explain` say the same thing.
 No `.grad` of the graph is changed.
@@ -38,6 +39,7 @@ class Line(NamedTuple):
     local: float  # ∂node/∂parent
     total: float  # grad(parent) after this step
     again: bool  # whether the parent had a contribution before (the sum is asked too)
+    rule: str  # the local derivative as the rules table writes it, over the names (`y`, `2*x`)
 
 
 def steps(root: Value) -> tuple[dict[Value, str], dict[Value, float], list[Line]]:
@@ -50,7 +52,8 @@ def steps(root: Value) -> tuple[dict[Value, str], dict[Value, float], list[Line]
     lines: list[Line] = []
     reached: set[Value] = set()
     for updates in passes:
-        for update in updates:
+        rules = _formulas(graph, updates[0].node) if updates else []
+        for update, rule in zip(updates, rules):
             lines.append(
                 Line(
                     len(lines) + 1,
@@ -60,10 +63,22 @@ def steps(root: Value) -> tuple[dict[Value, str], dict[Value, float], list[Line]
                     update.local,
                     update.total,
                     update.parent in reached,
+                    rule,
                 )
             )
             reached.add(update.parent)
     return names, grads, lines
+
+
+def _formulas(graph: record.Record, node: Value) -> list[str]:
+    """The local derivative of `node` toward each parent Value, in the order of its updates,
+    as its rule writes it over the names of the node and its operands (`y` for `x*y`)."""
+    i = graph.position[node]
+    rule, operands = graph.rules[i], graph.operands[i]
+    assert rule is not None  # a node with updates has a rule
+    shown = [graph.names[x] if isinstance(x, Value) else x for x in operands]
+    at = [k for k, x in enumerate(operands) if isinstance(x, Value)]
+    return [rule.formula(k, graph.names[node], shown) for k in at]
 
 
 def line_text(line: Line, answers: bool) -> str:
@@ -75,7 +90,8 @@ def line_text(line: Line, answers: bool) -> str:
         return text + (f", so grad({p}) = {BLANK}" if line.again else "")
     product = line.adjoint * line.local
     text = f"{head}{number(line.adjoint)} × {number(line.local)} = {number(product)}"
-    return text + (f", so grad({p}) = {number(line.total)}" if line.again else "")
+    text += f", so grad({p}) = {number(line.total)}" if line.again else ""
+    return text + f"   (∂{n}/∂{p} = {line.rule})"
 
 
 def number(x: float) -> str:

@@ -48,7 +48,7 @@ def test_a_blank_line_hides_every_number_the_key_shows_them() -> None:
     assert not re.search(r"\d\.\d", sheet)
     key = line_text(again[-1], answers=True)
     f.backward()
-    assert key.endswith(f"so grad(x) = {x.grad:.8g}")
+    assert f"so grad(x) = {x.grad:.8g}   (∂mul₁/∂x = x)" in key
     assert "× 1.5 =" in key or "× 1 =" in key
 
 
@@ -144,3 +144,13 @@ def test_cli_bad_input_is_one_line(tmp_path: Path, args: list[str], message: str
     assert message in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_key_gives_each_local_derivative_as_the_rules_table_writes_it() -> None:
+    """`(∂mul₁/∂y = x)`, `(∂pow₁/∂x = 2*x)`, `(∂sin₁/∂x = cos(x))` on the key, not the sheet."""
+    x, y = Value(1.5, "x"), Value(-2.0, "y")
+    _, _, lines = steps(x * y + ag.sin(x) + x**2)
+    keys = [line_text(line, answers=True) for line in lines]
+    for rule in ("(∂mul₁/∂y = x)", "(∂mul₁/∂x = y)", "(∂pow₁/∂x = 2*x)", "(∂sin₁/∂x = cos(x))"):
+        assert sum(key.endswith(rule) for key in keys) == 1, rule
+    assert not any("(∂" in line_text(line, answers=False) for line in lines)
