@@ -52,6 +52,11 @@ RUN_BY = {
     "autograd-lite demo graduate": "(tests/test_demos_graduate.py runs it, checks its output here)",
     ".venv/bin/pip install '.[torch]'": "(the torch extra: make test installs it the same way)",
     "autograd-lite grad/draw/explain/check/demo": "(the subcommands: tests/test_cli.py runs each)",
+    ".venv/bin/autograd-lite practice ": "(tests/test_practice.py runs practice and --seed)",
+    ".venv/bin/autograd-lite worksheet ": "(tests/test_worksheet.py runs worksheet ... --answers)",
+    ".venv/bin/autograd-lite demo moons --page out/moons.html": (
+        "(tests/test_recorder.py runs the demos' --page; benchmarks/replay_page.py measures it)"
+    ),
 }
 
 
