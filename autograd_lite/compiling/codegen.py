@@ -37,6 +37,7 @@ from autograd_lite import rules
 from autograd_lite.compiling.kernels import (
     Layer,
     array_rule,
+    entry_shares,
     flat_times,
     numpy_module,
     same_array,
@@ -254,7 +255,11 @@ class _Writer:
                 local = locals_(j)
                 target = f"g{parent.n}"
                 g = f"g{n}"
-                if self.layout is not None and rule in rules.FLAT_BRANCHES:
+                if batched and rule.array is None and rule.arity is not None:
+                    name = f"s{id(rule)}_{j}"  # g times the partial, entry by entry
+                    self.namespace[name] = entry_shares(rule, j)
+                    g, local = f"{name}(g{n}, {arguments})", "1.0"
+                elif self.layout is not None and rule in rules.FLAT_BRANCHES:
                     self.namespace["_flat_times"] = flat_times  # arrays keep no FLAT
                     g, local = f"_flat_times(g{n}, {local})", "1.0"
                 if batched and parent not in self.batched:  # a number argument: batch sum

@@ -227,6 +227,21 @@ def _entrywise(np: Any, fn: Callable[..., Any], nin: int, nout: int = 0) -> Call
     return run
 
 
+def entry_shares(rule: Rule, j: int) -> Callable[..., Any]:
+    """g * partial j of `rule`, entry by entry in floats, for a rule with no array form: the
+    engine's product exactly, a flat branch's `FLAT` stopping an infinite g included."""
+    np = numpy_module()
+    partial = rule.partials[j]
+    assert rule.arity is not None
+    ufunc = np.frompyfunc(lambda g, *xs_and_out: g * partial(*xs_and_out), rule.arity + 2, 1)
+
+    def run(g: Any, *xs_and_out: Any) -> Any:
+        out = ufunc(g, *xs_and_out)
+        return out.astype(float) if isinstance(out, np.ndarray) else float(out)
+
+    return run
+
+
 def float_rule(rule: Rule) -> tuple[Callable[..., Any], tuple[Callable[..., Any], ...]]:
     """`rule`'s forward and partials as the generated code calls them, inputs as arguments.
 
