@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings
-from test_explain import network
+from test_explaining import network
 
 import autograd_lite as ag
 import nn

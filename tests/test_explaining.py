@@ -1,4 +1,4 @@
-"""explain: the chain rule with numbers, checked on the tutorials' 2-2-2 network."""
+"""explaining: the chain rule with numbers, checked on the tutorials' 2-2-2 network."""
 
 from __future__ import annotations
 
