@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_explain import network
+from test_explaining import network
 
 import autograd_lite as ag
 from autograd_lite import Value, save_graph
