@@ -1,45 +1,59 @@
-"""The model file: JSON holding a format version, the architecture and every parameter.
+"""The model file: JSON holding a format name and version, the architecture and every parameter.
 
 JSON rather than pickle, because loading a pickle runs whatever code the file names; a model
-file should be data that can be read, diffed and checked. Writes go to a temporary file in the
-same folder that is then `os.replace`d over the target, so a crash mid-save leaves either the
-old file or the new one, never half of one. Reads check everything before anyone uses the
-numbers, so a bad file is reported as a `ValueError` and changes nothing.
+file should be data that can be read, diffed and checked. This module knows the format only:
+which model types exist, and what their architectures hold, is for the models (`nn.layers`).
 
-The temporary file's name is short and fixed in length (`.` + a digest of the target's name +
-a random part + `.tmp`, 30 characters), so any name legal for the target is legal for it too.
-A save holds a lock on its temporary file while writing; the next save of the same target
-removes the temporary files of saves that died (their lock is gone), and leaves alone those
-of saves still running.
+Saving. Writes go to a temporary file in the same folder that is then `os.replace`d over the
+target, so a reader sees the old file or the new one, never part of one, and of saves running
+at once the last to finish wins. The temporary file's name is short and fixed in length (`.` +
+a digest of the target's name + a random part + `.tmp`, 30 characters), so any name legal for
+the target is legal for it too. A save locks its temporary file before writing into it; a later
+save of the same target removes the temporary files of saves that died, and only those it can
+prove are: regular files of its own user, named as ours are, unlocked, and written into (or
+untouched for STALE_SECONDS, for a save that died between creating and locking its file).
+Nothing else is touched, nothing blocks, and no entry of the folder can make a save fail.
 
-Reading is bounded: only a regular file is read (a FIFO or a device is refused before it is
-read), and one larger than MAX_FILE_BYTES is refused before reading, so loading takes memory
-proportional to at most that size. There is no checksum: a flipped digit gives another valid
-number, which no check of the contents can catch.
+Loading. Only a regular file is read (a FIFO or a device is refused before reading), and one
+larger than MAX_FILE_BYTES is refused before reading. Then its shape is checked by regular
+expressions, without building anything: an object whose first key is `format`, with the keys
+of a model file only (an unknown key is refused by name), an architecture that is a flat object
+and parameters that map names to numbers. Only then are the numbers built, so a file that is
+not a model costs about its own size in memory, and a model file a small multiple of it. There
+is no checksum: a flipped digit gives another valid number, which no check can catch.
 """
 
 from __future__ import annotations
 
-import errno
+import contextlib
 import hashlib
 import json
 import math
 import numbers
 import os
+import re
 import stat
 import sys
+import time
 import uuid
-from collections.abc import Callable
 from typing import Any, TypeGuard
 
 FORMAT = "autograd-lite-model"
 VERSION = 1
 MAX_FILE_BYTES = 64 * 2**20
 """The largest model file `read_model` reads: 64 MiB, over a million parameters."""
+STALE_SECONDS = 60.0
+"""How long an empty, unlocked temporary file waits before a later save may remove it."""
 
 StrPath = str | os.PathLike[str]
 Architecture = dict[str, Any]
-"""A JSON object: a model's class and constructor arguments, e.g. `{"type": "MLP", ...}`."""
+"""A flat JSON object: a model's type and constructor arguments, e.g. `{"type": "MLP", ...}`."""
+
+KEYS = ("format", "version", "architecture", "parameters")
+"""The keys of a model file, `format` first; no other key is accepted."""
+
+
+# ---------------------------------------------------------------- saving
 
 
 def write_model(path: StrPath, architecture: Architecture, state: dict[str, float]) -> None:
@@ -48,12 +62,7 @@ def write_model(path: StrPath, architecture: Architecture, state: dict[str, floa
     for name, number in state.items():
         if not math.isfinite(number):
             raise ValueError(f"cannot save: parameter {name!r} is {number!r}, not a finite number")
-    document = {
-        "format": FORMAT,
-        "version": VERSION,
-        "architecture": architecture,
-        "parameters": state,
-    }
+    document = dict(zip(KEYS, (FORMAT, VERSION, architecture, state)))
     text = json.dumps(document, indent=1, allow_nan=False) + "\n"  # ASCII: a byte a character
     if len(text) > MAX_FILE_BYTES:
         raise ValueError(
@@ -75,7 +84,8 @@ def write_model(path: StrPath, architecture: Architecture, state: dict[str, floa
             os.fsync(file.fileno())
             os.replace(temporary, path)
     except BaseException:
-        os.unlink(temporary)
+        with contextlib.suppress(FileNotFoundError):  # replaced already, when the error came late
+            os.unlink(temporary)
         raise
 
 
@@ -93,109 +103,94 @@ def _lock(fd: int, wait: bool) -> bool:
 
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-    except BlockingIOError:
+    except OSError:  # held by a live save (or a file system without locks): not provably stale
         return False
     return True
 
 
 def _remove_stale(folder: str, prefix: str) -> None:
-    """Remove the temporary files of earlier saves of the same target whose process is gone."""
-    with os.scandir(folder) as entries:
-        stale = [e.path for e in entries if e.name.startswith(prefix) and e.name.endswith(".tmp")]
-    for temporary in stale:
-        try:
-            handle = os.open(temporary, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        except OSError:  # gone already, or not ours to open
-            continue
-        try:
-            if _lock(handle, wait=False):  # nobody is writing it: its save died
-                os.unlink(temporary)
-        finally:
-            os.close(handle)
+    """Remove the temporary files of earlier saves of the same target whose process died.
 
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """A JSON object as a dict, or ValueError on a repeated key (JSON would keep the last)."""
-    built: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in built:
-            raise ValueError(f"key {key!r} appears twice")
-        built[key] = value
-    return built
-
-
-def _kind(mode: int) -> str:
-    """What a file that is not a regular file is, for a message."""
-    kinds = {
-        stat.S_ISFIFO: "a FIFO",
-        stat.S_ISCHR: "a character device",
-        stat.S_ISBLK: "a block device",
-        stat.S_ISSOCK: "a socket",
-    }
-    return next((kind for test, kind in kinds.items() if test(mode)), "not a regular file")
-
-
-def _read_bounded(path: StrPath, where: str) -> str:
-    """The text of a regular file of at most MAX_FILE_BYTES, checked before reading it.
-
-    Opened without blocking (a FIFO would wait for a writer) and checked on the open file, so
-    what is read is what was checked.
+    Best effort: whatever cannot be proved stale, or removed, stays; a save never fails here.
     """
-    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with open(handle, "rb") as file:
-        status = os.fstat(handle)
-        if stat.S_ISDIR(status.st_mode):
-            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
-        if not stat.S_ISREG(status.st_mode):
-            raise ValueError(f"{where} is not a model file ({_kind(status.st_mode)})")
-        if status.st_size > MAX_FILE_BYTES:
-            raise ValueError(
-                f"{where} is not a model file ({status.st_size:,} bytes; "
-                f"the limit is {MAX_FILE_BYTES:,})"
-            )
-        raw = file.read(MAX_FILE_BYTES + 1)  # it may have grown since
-    if len(raw) > MAX_FILE_BYTES:
-        raise ValueError(f"{where} is not a model file (over {MAX_FILE_BYTES:,} bytes)")
     try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ValueError(f"{where} is not a model file (invalid JSON: {error})") from None
+        with os.scandir(folder) as entries:
+            named = [
+                e.path for e in entries if e.name.startswith(prefix) and e.name.endswith(".tmp")
+            ]
+    except OSError:
+        return
+    for temporary in named:
+        with contextlib.suppress(OSError):
+            _remove_if_stale(temporary)
+
+
+def _remove_if_stale(temporary: str) -> None:
+    """Unlink `temporary` if it is provably a dead save's file; OSError if it vanished meanwhile."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    handle = os.open(temporary, flags)  # a FIFO does not block us, a link is not followed
+    try:
+        status = os.fstat(handle)
+        ours = stat.S_ISREG(status.st_mode) and status.st_uid == _user()
+        if not ours or not _lock(handle, wait=False):  # locked: a save is writing it
+            return
+        # A save locks its file before writing a byte: an empty one may be a save between
+        # its open and its lock, so it must also have been left alone for a while.
+        if status.st_size == 0 and time.time() - status.st_mtime < STALE_SECONDS:
+            return
+        same = os.stat(temporary, follow_symlinks=False)
+        if (same.st_dev, same.st_ino) == (status.st_dev, status.st_ino):
+            os.unlink(temporary)
+    finally:
+        os.close(handle)
+
+
+def _user() -> int:
+    """This process's user id (-1 where there is none, which no file has)."""
+    return os.geteuid() if hasattr(os, "geteuid") else -1
+
+
+# ---------------------------------------------------------------- loading
 
 
 def read_model(path: StrPath) -> tuple[Architecture, dict[str, float]]:
     """The architecture and parameters a model file holds, or ValueError saying what is wrong.
 
-    Checks the format name and version, the architecture's fields and their types (strictly:
-    `2.0` or `true` is not a size), and that the parameters map names to finite numbers. Whether
-    they fit a given model is for the caller to check. This is the one check both `Module.load`
-    and `nn.load` go through. A file that cannot be read (missing, a directory, no permission)
-    raises the usual OSError, as `open()` does; one that is not a regular file (a FIFO, a
-    device) or is larger than MAX_FILE_BYTES raises ValueError before anything is read.
+    Checks the format: the format name and version, that the architecture is a flat object with
+    a string `type`, and that the parameters map names to finite numbers. Whether the
+    architecture is a model, and the parameters fit it, is for the caller to check. A file that
+    cannot be read (missing, a directory, no permission) raises the usual OSError naming the
+    path; one that is not a regular file (a FIFO, a device) or is larger than MAX_FILE_BYTES
+    raises ValueError before anything is read. Every message names the path.
     """
     where = repr(os.fspath(path))
     text = _read_bounded(path, where)
-    try:
-        document = json.loads(text, object_pairs_hook=_unique_keys)
-    except RecursionError:
-        raise ValueError(f"{where} is not a model file (JSON nested too deeply to read)") from None
-    except ValueError as error:  # bad JSON, or an integer of over 4300 digits
-        raise ValueError(f"{where} is not a model file (invalid JSON: {error})") from None
-    del text
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
+    members = _members(text, where)
+    if members.get("format") != FORMAT:
         raise ValueError(f"{where} is not a model file (no format {FORMAT!r})")
-    version = document.get("version")
+    version = members.get("version")
     if not _is_int(version) or version != VERSION:
         raise ValueError(
             f"{where} has model file version {_show(version)}; this version reads {VERSION}"
         )
-    try:
-        architecture = _check_architecture(document.get("architecture"))
-    except ValueError as error:
-        raise ValueError(f"{where} has an invalid architecture: {error}") from None
-    parameters = document.get("parameters")
+    architecture = members.get("architecture")
+    if not isinstance(architecture, dict):
+        raise ValueError(
+            f"{where} has an invalid architecture: it must be an object with a 'type',"
+            f" got {_show(architecture)}"
+        )
+    if not isinstance(architecture.get("type"), str):
+        raise ValueError(
+            f"{where} has an invalid architecture: its type must be a string,"
+            f" got {_show(architecture.get('type'))}"
+        )
+    parameters = members.get("parameters")
     if not isinstance(parameters, dict):
         raise ValueError(f"{where} has no parameters object, got {_show(parameters)}")
-    return architecture, check_state(parameters)
+    try:
+        return architecture, check_state(parameters)
+    except ValueError as error:
+        raise ValueError(f"{where}: {error}") from None
 
 
 def check_state(state: dict[Any, Any]) -> dict[str, float]:
@@ -218,59 +213,150 @@ def check_state(state: dict[Any, Any]) -> dict[str, float]:
     return checked
 
 
-def _check_size(value: object, name: str) -> None:
-    """ValueError unless `value` is a positive int (a layer can't have 2.0 or `true` neurons)."""
-    if not _is_int(value) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {_show(value)}")
+def _read_bounded(path: StrPath, where: str) -> str:
+    """The text of a regular file of at most MAX_FILE_BYTES, checked before reading it.
 
-
-def _check_sizes(value: object, name: str) -> None:
-    """ValueError unless `value` is a non-empty list of positive ints."""
-    if not isinstance(value, list) or not value:
-        raise ValueError(f"{name} must be a non-empty list of layer sizes, got {_show(value)}")
-    for size in value:
-        _check_size(size, f"each layer size in {name}")
-
-
-def _check_activation(value: object, name: str) -> None:
-    """ValueError unless `value` is a string or None.
-
-    Only the type: which names exist is for the model's constructor (in `nn.load`) or the
-    comparison with the model's own architecture (in `Module.load`) to say.
+    Opened without blocking (a FIFO would wait for a writer), checked on the open file so that
+    what is read is what was checked, and closed whatever happens.
     """
-    if not (value is None or isinstance(value, str)):
-        raise ValueError(f"{name} must be an activation name or null, got {_show(value)}")
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        status = os.fstat(handle)
+        if stat.S_ISDIR(status.st_mode):
+            raise IsADirectoryError(21, "Is a directory", os.fspath(path))
+        if not stat.S_ISREG(status.st_mode):
+            raise ValueError(f"{where} is not a model file ({_kind(status.st_mode)})")
+        if status.st_size > MAX_FILE_BYTES:
+            raise ValueError(
+                f"{where} is not a model file ({status.st_size:,} bytes; "
+                f"the limit is {MAX_FILE_BYTES:,})"
+            )
+        with open(handle, "rb", closefd=False) as file:
+            try:
+                raw = file.read(status.st_size + 1)  # an allocation of the file's size
+                if len(raw) > status.st_size:  # it grew since: read on, up to the limit
+                    raw += file.read(MAX_FILE_BYTES + 1 - len(raw))
+            except OSError as error:
+                raise type(error)(error.errno, error.strerror, os.fspath(path)) from None
+    finally:
+        os.close(handle)
+    if len(raw) > MAX_FILE_BYTES:
+        raise ValueError(f"{where} is not a model file (over {MAX_FILE_BYTES:,} bytes)")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{where} is not a model file (invalid JSON: {error})") from None
 
 
-_FIELDS: dict[str, dict[str, Callable[[object, str], None]]] = {
-    "Neuron": {"nin": _check_size, "activation": _check_activation},
-    "Layer": {"nin": _check_size, "nout": _check_size, "activation": _check_activation},
-    "MLP": {
-        "nin": _check_size,
-        "nouts": _check_sizes,
-        "activation": _check_activation,
-        "out_activation": _check_activation,
-    },
+def _kind(mode: int) -> str:
+    """What a file that is not a regular file is, for a message."""
+    kinds = {
+        stat.S_ISFIFO: "a FIFO",
+        stat.S_ISCHR: "a character device",
+        stat.S_ISBLK: "a block device",
+        stat.S_ISSOCK: "a socket",
+    }
+    return next((kind for test, kind in kinds.items() if test(mode)), "not a regular file")
+
+
+# The shape of a model file, as regular expressions over its text: they check a whole member
+# in C without building a Python object, so a file that is not a model is refused cheaply.
+_WS = r"[ \t\n\r]*"
+_STRING = r'"(?:[^"\\\x00-\x1f]|\\.)*"'
+_SCALAR = (
+    rf"(?:{_STRING}|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
+    r"|true|false|null|NaN|-?Infinity)"
+)
+_LIST = rf"\[{_WS}(?:{_SCALAR}{_WS}(?:,{_WS}{_SCALAR}{_WS})*)?\]"
+_FIELD = rf"{_STRING}{_WS}:{_WS}(?:{_SCALAR}|{_LIST}){_WS}"
+_ENTRY = rf"{_STRING}{_WS}:{_WS}{_SCALAR}{_WS}"
+_KEY = re.compile(rf"{_WS}({_STRING}){_WS}:{_WS}")
+_END = re.compile(rf"{_WS}([,}}])")
+_TAIL = re.compile(rf"(?<=}}){_WS}\Z")
+_SIMPLE = re.compile(rf"{_SCALAR}|{_LIST}")
+_ARCHITECTURE = re.compile(rf"\{{{_WS}(?:{_FIELD}(?:,{_WS}{_FIELD})*)?\}}")
+_OPEN = re.compile(rf"\{{{_WS}")
+_ENTRIES = re.compile(rf"(?:{_ENTRY},{_WS}){{1,1000}}")  # in blocks: each keeps a stack
+_LAST = re.compile(rf"(?:{_ENTRY})?\}}")
+_EXPECTED = {
+    "format": "a string",
+    "version": "a number",
+    "architecture": "a flat object: numbers, strings, booleans, null and lists of these",
+    "parameters": "an object of names and numbers",
 }
-"""Each model type a file can hold, and how to check each constructor argument it records."""
 
 
-def _check_architecture(architecture: object) -> Architecture:
-    """ValueError unless `architecture` is a known type with exactly its fields, each well typed."""
-    if not isinstance(architecture, dict):
-        raise ValueError(f"it must be an object with a 'type', got {_show(architecture)}")
-    kind = architecture.get("type")
-    if not isinstance(kind, str) or kind not in _FIELDS:
-        raise ValueError(f"unknown model type {_show(kind)}; known types are {', '.join(_FIELDS)}")
-    checks = _FIELDS[kind]
-    if set(architecture) != {"type", *checks}:
+def _members(text: str, where: str) -> dict[str, Any]:
+    """The members of a model file by key, each checked for its shape before it is built."""
+    start = re.compile(rf"{_WS}\{{").match(text)
+    key = start and _KEY.match(text, start.end())
+    if not key or key[1] != '"format"':
+        raise ValueError(f"{where} is not a model file (no format {FORMAT!r})")
+    decoder = json.JSONDecoder(object_pairs_hook=_unique_keys)
+    members: dict[str, Any] = {}
+    while key:
+        name = json.loads(key[1])
+        if name not in KEYS:
+            raise ValueError(
+                f"{where} has an unknown key {_show(name)} ({_at(text, key.start(1))});"
+                f" a model file holds {', '.join(KEYS)}"
+            )
+        if name in members:
+            raise ValueError(f"{where} is not a model file (key {name!r} appears twice)")
+        end = _shape_end(text, key.end(), name, where)
+        try:
+            members[name], _ = decoder.raw_decode(text, key.end())
+        except (ValueError, RecursionError) as error:
+            raise ValueError(f"{where} is not a model file (invalid JSON: {error})") from None
+        after = _END.match(text, end)
+        if not after:
+            raise ValueError(f"{where} is not a model file (no , or }} {_at(text, end)})")
+        key = _KEY.match(text, after.end()) if after[1] == "," else None
+        if not (key or _TAIL.match(text, after.end())):  # no next key, or text after the end
+            raise ValueError(f"{where} is not a model file (invalid JSON {_at(text, after.end())})")
+    return members
+
+
+def _shape_end(text: str, start: int, name: str, where: str) -> int:
+    """Where the value of member `name`, at `start`, ends; ValueError unless it has its shape."""
+    opened = _OPEN.match(text, start) if name == "parameters" else None
+    if opened:
+        position = opened.end()
+        while entries := _ENTRIES.match(text, position):  # every entry but the last
+            position = entries.end()
+        last = _LAST.match(text, position)
+        if last:
+            return last.end()
+        key = _KEY.match(text, position)
+        if key:  # the first entry that is not a name and a number
+            raise ValueError(
+                f"{where}: parameter {json.loads(key[1])!r} is not a number"
+                f" ({_at(text, key.end())})"
+            )
+        raise ValueError(f"{where} is not a model file (invalid JSON {_at(text, position)})")
+    shape = _ARCHITECTURE.match(text, start) if name == "architecture" else None
+    shape = shape or _SIMPLE.match(text, start)
+    if not shape:
         raise ValueError(
-            f"{kind} architectures have exactly the fields type, {', '.join(checks)};"
-            f" got {_show(', '.join(sorted(architecture)))}"
+            f"{where} is not a model file ({name} must be {_EXPECTED[name]}, {_at(text, start)})"
         )
-    for name, check in checks.items():
-        check(architecture[name], name)
-    return architecture
+    return shape.end()
+
+
+def _at(text: str, position: int) -> str:
+    """`at line 3, column 7` for an offset into `text`."""
+    line = text.count("\n", 0, position) + 1
+    return f"at line {line}, column {position - text.rfind(chr(10), 0, position)}"
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict, or ValueError on a repeated key (JSON would keep the last)."""
+    built: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in built:
+            raise ValueError(f"key {key!r} appears twice")
+        built[key] = value
+    return built
 
 
 def _is_int(value: object) -> TypeGuard[int]:
@@ -279,7 +365,7 @@ def _is_int(value: object) -> TypeGuard[int]:
 
 
 def _show(value: object) -> str:
-    """`value` for an error message, kept short.
+    """`value` for an error message, kept short and on one line.
 
     Lists and objects from a file are shown by length, never by repr, which fails on nesting
     deeper than the recursion limit.

@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import math
 import numbers
+import os
 import random
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -53,6 +54,20 @@ def _size(n: object, what: str) -> int:
     return int(n)
 
 
+def _sizes(nouts: object) -> list[int]:
+    """`nouts` as a non-empty list of positive ints, or an error saying what is wrong."""
+    if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence):
+        raise TypeError(f"nouts must be a list of layer sizes, got {type(nouts).__name__}")
+    if not nouts:
+        raise ValueError("nouts must name at least one layer size, got an empty list")
+    return [_size(n, "each layer size in nouts") for n in nouts]
+
+
+def _dense(sizes: Sequence[int]) -> int:
+    """Parameters of dense layers of these sizes in turn: a weight per input and a bias each."""
+    return sum((fan_in + 1) * fan_out for fan_in, fan_out in itertools.pairwise(sizes))
+
+
 def _check_inputs(model: Module, x: Sequence[Operand], nin: int) -> None:
     """Raise unless `x` is a sequence of exactly `nin` inputs, naming expected and got."""
     try:
@@ -73,6 +88,8 @@ def _label(model: Module) -> None:
 
 class Neuron(Module):
     """activation(w · x + b) for an input vector x of length `nin`."""
+
+    FIELDS = ("nin", "activation")
 
     def __init__(
         self, nin: int, activation: str | None = "tanh", *, seed: int | None = None
@@ -100,8 +117,9 @@ class Neuron(Module):
         """`w.0` ... `w.{nin-1}` in input order, then `b`."""
         return [*((f"w.{i}", w) for i, w in enumerate(self.w)), ("b", self.b)]
 
-    def architecture(self) -> Architecture:
-        return {"type": "Neuron", "nin": self.nin, "activation": self.activation}
+    @classmethod
+    def parameter_count(cls, architecture: Architecture) -> int:
+        return _dense([_size(architecture["nin"], "nin"), 1])
 
     def __repr__(self) -> str:
         return f"Neuron({self.nin}, activation={self.activation!r})"
@@ -109,6 +127,8 @@ class Neuron(Module):
 
 class Layer(Module):
     """`nout` neurons reading the same `nin` inputs; always returns a list of `nout` Values."""
+
+    FIELDS = ("nin", "nout", "activation")
 
     def __init__(
         self, nin: int, nout: int, activation: str | None = "tanh", *, seed: int | None = None
@@ -139,8 +159,9 @@ class Layer(Module):
             for name, parameter in neuron.named_parameters()
         ]
 
-    def architecture(self) -> Architecture:
-        return {"type": "Layer", "nin": self.nin, "nout": self.nout, "activation": self.activation}
+    @classmethod
+    def parameter_count(cls, architecture: Architecture) -> int:
+        return _dense([_size(architecture["nin"], "nin"), _size(architecture["nout"], "nout")])
 
     def __repr__(self) -> str:
         return f"Layer({self.nin}, {self.nout}, activation={self.activation!r})"
@@ -153,6 +174,8 @@ class MLP(Module):
     logits and scores (`bce_with_logits`, `hinge_loss`, `cross_entropy`) expect.
     """
 
+    FIELDS = ("nin", "nouts", "activation", "out_activation")
+
     def __init__(
         self,
         nin: int,
@@ -162,11 +185,7 @@ class MLP(Module):
         seed: int | None = None,
     ) -> None:
         self.nin = _size(nin, "nin")
-        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence):
-            raise TypeError(f"nouts must be a list of layer sizes, got {type(nouts).__name__}")
-        if not nouts:
-            raise ValueError("nouts must name at least one layer size, got an empty list")
-        self.nouts = [_size(n, "each layer size in nouts") for n in nouts]
+        self.nouts = _sizes(nouts)
         self.activation = activation
         self.out_activation = out_activation
         _activation(activation)
@@ -216,14 +235,9 @@ class MLP(Module):
             for name, parameter in layer.named_parameters()
         ]
 
-    def architecture(self) -> Architecture:
-        return {
-            "type": "MLP",
-            "nin": self.nin,
-            "nouts": list(self.nouts),
-            "activation": self.activation,
-            "out_activation": self.out_activation,
-        }
+    @classmethod
+    def parameter_count(cls, architecture: Architecture) -> int:
+        return _dense([_size(architecture["nin"], "nin"), *_sizes(architecture["nouts"])])
 
     def __repr__(self) -> str:
         text = f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}"
@@ -232,40 +246,29 @@ class MLP(Module):
         return text + ")"
 
 
-def load(path: StrPath) -> Neuron | Layer | MLP:
+MODELS: dict[str, type[Module]] = {model.__name__: model for model in (Neuron, Layer, MLP)}
+"""The model types a file may hold, by the `type` its architecture records."""
+
+
+def load(path: StrPath) -> Module:
     """The model a file saved by `Module.save` records: its architecture, with its weights.
 
-    Everything is checked before a model is built (format, architecture, that the number of
-    parameters fits it, every number finite); a bad file raises ValueError saying what is wrong.
-    The file and its architecture are checked by `read_model`, as for `Module.load`.
+    Everything is checked before a model is built: the file's format (`nn.io.read_model`),
+    then that its type is known, and the type's own checks of its architecture, the number
+    of parameters first (`Module.from_architecture`). A bad file raises ValueError saying what
+    is wrong and naming the path; one that cannot be read raises OSError.
     """
     architecture, state = read_model(path)
+    where = repr(os.fspath(path))
+    kind = MODELS.get(architecture["type"])
+    if kind is None:
+        raise ValueError(
+            f"{where} holds an unknown model type {architecture['type']!r};"
+            f" the types are {', '.join(MODELS)}"
+        )
     try:
-        model = _build(architecture, len(state))
-    except ValueError as error:
-        raise ValueError(f"{path!s} does not hold a valid model {architecture}: {error}") from None
+        model = kind.from_architecture(architecture, len(state))
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{where} does not hold a valid {kind.__name__}: {error}") from None
     model.load_state_dict(state)
     return model
-
-
-def _build(architecture: Architecture, count: int) -> Neuron | Layer | MLP:
-    """A fresh model of `architecture`, once its size is known to match `count` parameters.
-
-    `read_model` has checked the architecture's fields and types. The size is checked first so
-    that a file claiming a huge model fails fast instead of allocating it.
-    """
-    kind, nin = architecture["type"], architecture["nin"]
-    if kind == "Neuron":
-        sizes = [nin, 1]
-    elif kind == "Layer":
-        sizes = [nin, architecture["nout"]]
-    else:
-        sizes = [nin, *architecture["nouts"]]
-    expected = sum((fan_in + 1) * fan_out for fan_in, fan_out in itertools.pairwise(sizes))
-    if expected != count:
-        raise ValueError(f"it has {expected} parameters, the file holds {count}")
-    if kind == "Neuron":
-        return Neuron(nin, architecture["activation"])
-    if kind == "Layer":
-        return Layer(nin, sizes[1], architecture["activation"])
-    return MLP(nin, sizes[1:], architecture["activation"], architecture["out_activation"])
