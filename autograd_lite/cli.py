@@ -1,9 +1,11 @@
 """The `autograd-lite` command line: derivatives, graphs and chain-rule derivations of a formula.
 
 Formulas go through `autograd_lite.expr` (a whitelist over Python's `ast`, never `eval`).
-Bad input of any kind prints one line to stderr and exits with status 2, never a traceback.
-Every number the commands take or print is finite: `--at x=inf` is refused, and so is a point
-where the formula's value, or a derivative `grad` would print, comes out inf or nan.
+Bad input of any kind prints one line to stderr and exits with status 2, never a traceback;
+the user's text in a message has its control characters escaped, so it stays on that line.
+Every number the commands take or print is finite, one policy for all of them: `--at x=inf` is
+refused, and so is a point where the formula's value or a first derivative (or, for
+`grad --order 2`, a second one) comes out inf or nan.
 """
 
 from __future__ import annotations
@@ -60,6 +62,9 @@ Quote it for the shell. One that starts with '-' works as it is ("-x**2"); one
 that looks like an option of the command ("-h", or "-o" for draw) goes after
 the options and a '--': grad --at h=1 -- "-h".
 
+Numbers: every command refuses (exit 2) a point where the value of EXPR or a
+derivative by one of its variables is inf or nan; they print finite numbers only.
+
 Limits: EXPR up to {MAX_LENGTH:,} characters and {MAX_DEPTH} levels of nesting;
 --order 2 up to {MAX_SECOND_ORDER:,} variables; drawing stops after {RENDER_TIMEOUT:g} s (then
 lower --max-nodes, or write .dot).
@@ -82,7 +87,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (with a pointer to --help), exit status 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see {PROG} --help)\n")
+        self.exit(2, f"{self.prog}: error: {_one_line(message)} (see {PROG} --help)\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -101,13 +106,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status: int = args.run(args)
     except (CommandError, ValueError, ArithmeticError) as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
+        print(f"{PROG}: error: {_one_line(str(error))}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # the reader stopped early (`| head`): nothing left to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except (RendererError, OSError) as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
+        print(f"{PROG}: error: {_one_line(str(error))}", file=sys.stderr)
         return 1
     return status
 
@@ -226,8 +231,7 @@ def _exercise_options(command: _Parser) -> None:
 
 def _grad(args: argparse.Namespace) -> int:
     expr, point = _formula(args)
-    inputs, output = _evaluate(expr, point)
-    output.backward()
+    inputs, output = _differentiate(expr, point)
     lines = [("f", output.data), *((f"df/d{x.label}", x.grad) for x in inputs)]
     if args.order == 2:
         names = expr.variables
@@ -245,8 +249,7 @@ def _grad(args: argparse.Namespace) -> int:
 
 def _draw(args: argparse.Namespace) -> int:
     expr, point = _formula(args)
-    _, output = _evaluate(expr, point)
-    output.backward()
+    _, output = _differentiate(expr, point)
     if args.output is None:
         drawing = draw_graph(output, args.rankdir, args.max_nodes, show_local=args.local)
         print(drawing.source, end="")
@@ -258,19 +261,19 @@ def _draw(args: argparse.Namespace) -> int:
             max_nodes=args.max_nodes,
             show_local=args.local,
         )
-        print(f"wrote {path}")
+        print(f"wrote {_one_line(str(path))}")
     return 0
 
 
 def _explain(args: argparse.Namespace) -> int:
     expr, point = _formula(args)
-    inputs, output = _evaluate(expr, point)
+    inputs, output = _differentiate(expr, point)
     by_name = {x.label: x for x in inputs}
     wrt = [fold(name) for name in args.wrt or []]
     for name in wrt:
         if name not in by_name:
             raise CommandError(
-                f"--wrt {name} is not a variable of the expression (it has {', '.join(by_name)})"
+                f"--wrt {name!r} is not a variable of the expression (it has {', '.join(by_name)})"
             )
     wanted = wrt or list(by_name)
     texts = (explain(output, by_name[name], args.max_paths, steps=args.steps) for name in wanted)
@@ -280,22 +283,24 @@ def _explain(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     expr, point = _formula(args)
-    _evaluate(expr, point)  # an error at the point itself is the formula's, not the check's
+    _differentiate(expr, point)  # an error at the point itself is the formula's, not the check's
     try:
         gradcheck(expr, [point[name] for name in expr.variables], order=args.order)
     except ProbeOutsideDomain as error:
         moved = expr.variables[error.input]
         raise CommandError(
-            f"cannot check {args.expr} at {_show(point)}: the finite-difference probe "
+            f"cannot check {_one_line(args.expr)} at {_show(point)}: the finite-difference probe "
             f"{moved}={error.probe!r} is outside the domain ({error.reason}); move {moved} "
             f"at least {error.eps!r} inside it"
         ) from None
     except GradcheckError as error:
         inputs = ", ".join(f"input {i} is {name}" for i, name in enumerate(expr.variables))
-        print(f"gradcheck failed for {args.expr} ({inputs}):\n{error}")
+        print(f"gradcheck failed for {_one_line(args.expr)} ({inputs}):\n{error}")
         return 1
     checked = "first and second derivatives" if args.order == 2 else "derivatives"
-    print(f"gradcheck passed: the {checked} of {args.expr} agree with finite differences")
+    print(
+        f"gradcheck passed: the {checked} of {_one_line(args.expr)} agree with finite differences"
+    )
     return 0
 
 
@@ -387,6 +392,30 @@ def _evaluate(expr: Expression, point: dict[str, float]) -> tuple[list[Value], V
         output.label = "f"
     _finite("f", output.data, point)
     return inputs, output
+
+
+def _differentiate(expr: Expression, point: dict[str, float]) -> tuple[list[Value], Value]:
+    """`_evaluate`, then the reverse pass; CommandError if a first derivative is not finite."""
+    inputs, output = _evaluate(expr, point)
+    output.backward()
+    for x in inputs:
+        _finite(f"df/d{x.label}", x.grad, point)
+    return inputs, output
+
+
+_CONTROLS = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))} | {
+    0x09: "\\t",
+    0x0A: "\\n",
+    0x0D: "\\r",
+    0x2028: "\\u2028",
+    0x2029: "\\u2029",
+}
+
+
+def _one_line(text: str) -> str:
+    """`text` with its control characters and line breaks escaped (a newline as `\\n`), so the
+    user's text inside a message keeps the message on one line."""
+    return text.translate(_CONTROLS)
 
 
 def _finite(name: str, number: float, point: dict[str, float]) -> None:

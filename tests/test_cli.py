@@ -211,7 +211,7 @@ BAD_INPUTS = [
     (["grad", "--at", "x=1", "--", "-" * 5000 + "x"], "nested deeper than the limit of 100"),
     (["grad", "--at", "x=1", "--", "-" * 100_000 + "x"], "100,001 characters long"),
     (["grad", "x", "--at", "x=1", "--order", "3"], "invalid choice: 3"),
-    (["explain", "x*y", "--at", "x=1,y=2", "--wrt", "z"], "--wrt z is not a variable"),
+    (["explain", "x*y", "--at", "x=1,y=2", "--wrt", "z"], "--wrt 'z' is not a variable"),
     (["draw", "x", "--at", "x=1", "-o", "g.jpg"], "cannot tell the image format"),
     (["demo", "nope"], "unknown demo 'nope'"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
@@ -343,10 +343,73 @@ def test_results_must_be_finite_like_inputs(
     assert message in refused(capsys, "grad", formula, "--at", "x=1")
 
 
-def test_an_infinite_derivative_is_refused_too(capsys: pytest.CaptureFixture[str]) -> None:
-    """sqrt'(0) is +inf in the rules table; the command line prints finite numbers only."""
-    assert "df/dx is inf at x=0, not a finite number" in refused(
-        capsys, "grad", "sqrt(x)", "--at", "x=0"
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["grad"],
+        ["draw"],
+        ["explain"],
+        ["explain", "--wrt", "x"],
+        ["check"],
+        ["check", "--order", "2"],
+    ],
+)
+@pytest.mark.parametrize(
+    ("formula", "point", "message"),
+    [
+        ("sqrt(x)", "x=0", "df/dx is inf at x=0, not a finite number"),
+        ("x * sqrt(y)", "x=1,y=0", "df/dy is inf at x=1,y=0, not a finite number"),
+        ("x/1e-300/1e-300", "x=1", "f is inf at x=1, not a finite number"),
+        ("sqrt(x) - sqrt(x)", "x=0", "df/dx is nan at x=0, not a finite number"),
+    ],
+)
+def test_one_policy_for_non_finite_results_in_every_command(
+    capsys: pytest.CaptureFixture[str],
+    command: list[str],
+    formula: str,
+    point: str,
+    message: str,
+) -> None:
+    """sqrt'(0) is +inf in the rules table: every command refuses the point alike (explain
+    printed `df/dx = inf` with exit 0), as the help says."""
+    assert message in refused(capsys, command[0], formula, "--at", point, *command[1:])
+
+
+def test_the_help_states_the_policy_for_non_finite_results(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """--help says what every command does with an inf or nan result."""
+    _, out, _ = cli(capsys, "--help")
+    assert "Numbers: every command refuses (exit 2) a point where the value of EXPR or a\n" in out
+    assert "derivative by one of its variables is inf or nan" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        (["explain", "x*y", "--at", "x=1,y=2", "--wrt", "a\nb"], "--wrt 'a\\nb' is not a"),
+        (["grad", "x", "--at", "x=1", "-a\nb"], "unrecognized arguments: -a\\nb"),
+        (["grad", "x", "--at", "x=1", "--bad\r\u2028"], "unrecognized arguments: --bad\\r\\u2028"),
+        (["check", "sqrt(x\n)", "--at", "x=1e-7"], "cannot check sqrt(x\\n) at x=1e-07"),
+        (["grad", "x +\n y +", "--at", "x=1,y=1"], "syntax error at column 4"),
+        (["grad", "x", "--at", "x=1\n2"], "--at x='1\\n2' is not a number"),
+        (["demo", "no\npe"], "unknown demo 'no\\npe'"),
+    ],
+)
+def test_user_text_in_an_error_stays_on_its_line(
+    capsys: pytest.CaptureFixture[str], args: list[str], shown: str
+) -> None:
+    """A newline (or any line break or control character) in what the user typed is escaped
+    wherever the message quotes it: the error is one line, whatever was typed."""
+    assert shown in refused(capsys, *args)
+
+
+def test_user_text_in_a_report_stays_on_its_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """check's verdict quotes the formula on the verdict's line, escaped too."""
+    status, out, _ = cli(capsys, "check", "(x*\ny)", "--at", "x=1,y=2")
+    assert (status, out) == (
+        0,
+        "gradcheck passed: the derivatives of (x*\\ny) agree with finite differences\n",
     )
 
 
@@ -358,11 +421,11 @@ def test_draw_refuses_a_non_finite_value(capsys: pytest.CaptureFixture[str]) -> 
 def test_check_at_the_edge_of_the_domain_names_the_point(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """sqrt at 0: the message names the user's point and the probe that left the domain."""
-    message = refused(capsys, "check", "sqrt(x)", "--at", "x=0")
+    """sqrt near 0: the message names the user's point and the probe that left the domain."""
+    message = refused(capsys, "check", "sqrt(x)", "--at", "x=1e-7")
     assert message.startswith(
-        "autograd-lite: error: cannot check sqrt(x) at x=0: the finite-difference probe "
-        "x=-1e-06 is outside the domain (sqrt: "
+        "autograd-lite: error: cannot check sqrt(x) at x=1e-07: the finite-difference probe "
+        "x=-9e-07 is outside the domain (sqrt: "
     )
     assert message.endswith("move x at least 1e-06 inside it\n")
 
