@@ -31,7 +31,9 @@ from autograd_lite.value import Value
 _SYMBOLS = frozenset({"+", "-", "*", "/", "**"})
 _EXPLAIN_PATHS = 4  # paths spelled out when a Value is clicked; the rest are summed
 _NODE = re.compile(r'<g id="[^"]*" class="node">\s*<title>(v\d+)(_op)?</title>')
-_EDGE = re.compile(r'<g id="[^"]*" class="edge">\s*<title>(\w+)&#45;&gt;(\w+)</title>')
+# An edge may start at a copy of a much-used Value drawn beside one of its uses (`v0_in_v5_op`,
+# see graph.py): it is that Value's edge.
+_EDGE = re.compile(r'<g id="[^"]*" class="edge">\s*<title>(\w+?)(?:_in_\w+)?&#45;&gt;(\w+)</title>')
 
 
 def assemble(

@@ -504,3 +504,14 @@ def test_a_render_past_the_time_budget_says_to_lower_max_nodes(
     with pytest.raises(RendererError, match=r"took more than 0\.001 s .*lower max_nodes"):
         save_graph(tanh_recurrence(3), tmp_path / "g.svg")
     assert not (tmp_path / "g.svg").exists()
+
+
+@pytest.mark.skipif(not HAS_DOT, reason="needs the system Graphviz")
+def test_the_page_counts_a_copys_edge_as_its_values() -> None:
+    """On the page an edge from a copy of x starts at x (`data-from`), so selecting x lights it."""
+    page = ag.graph.html_page(_leaf_used(8))
+    assert "v0_in_" in page
+    assert 'data-from="v0_in_' not in page
+    drawings = page.count("<svg")  # the page holds a layout or two
+    assert drawings >= 1
+    assert page.count('data-from="v0"') == 8 * drawings  # the first use's and 7 copies' edges
