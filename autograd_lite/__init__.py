@@ -17,6 +17,7 @@ from autograd_lite.gradcheck import GradcheckError, gradcheck
 from autograd_lite.graph import RendererError, draw_graph, save_graph
 from autograd_lite.graph import html_display as _html_display
 from autograd_lite.graph import svg_or_none as _svg_or_none
+from autograd_lite.pytorch import to_torch
 from autograd_lite.rule import Rule, primitive
 from autograd_lite.rules import abs_rule as abs
 from autograd_lite.rules import (
@@ -133,6 +134,7 @@ __all__ = [
     "sum",
     "tan",
     "tanh",
+    "to_torch",
     "topological_order",
     "value_and_grad",
     "vjp",
