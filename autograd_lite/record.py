@@ -201,62 +201,69 @@ class Record:
 def read(root: Value) -> Record:
     """The record of the graph behind `root`: one iterative walk, each node decoded once.
 
-    The order is `topological_order(root)`'s: depth first, parents in operand order.
+    The order is `topological_order(root)`'s: depth first, parents in operand order. A node is
+    decoded when it is first popped; its entry waits on the stack under a marker, with its
+    parents above, and is listed when the marker comes back up, that is once they all are. The
+    walk makes no object per node beyond the entry's tuples: a graph of a million nodes would
+    otherwise keep the cyclic collector busy.
     """
     order: list[Value] = []
     rules: list[Rule | None] = []
     parents: list[tuple[Value, ...]] = []
     locals_: list[tuple[float, ...]] = []
     operands: list[tuple[Value | float, ...]] = []
-    seen = {root}
-    entry = _decode(root)
-    stack: list[tuple[Value, Any, Iterator[Value]]] = [(root, entry, iter(entry[1]))]
+    seen: set[Value] = set()
+    stack: list[Any] = [root]
+    pop, push, see = stack.pop, stack.append, seen.add
     while stack:
-        node, entry, pending = stack[-1]
-        for parent in pending:
-            if parent not in seen:
-                seen.add(parent)
-                decoded = _decode(parent)
-                stack.append((parent, decoded, iter(decoded[1])))
-                break
-        else:
-            stack.pop()
+        node = pop()
+        if node is _LISTED:
+            operands.append(pop())
+            locals_.append(pop())
+            parents.append(pop())
+            rules.append(pop())
+            order.append(pop())
+            continue
+        if node in seen:
+            continue
+        see(node)
+        rule = node._rule
+        if rule is None:
             order.append(node)
-            rules.append(entry[0])
-            parents.append(entry[1])
-            locals_.append(entry[2])
-            operands.append(entry[3])
+            rules.append(None)
+            parents.append(())
+            locals_.append(())
+            operands.append(())
+            continue
+        # value.py's layout: two pairs (_a, _da), (_b, _db), each a parent with the local
+        # derivative toward it or None with the constant operand; or, for more inputs,
+        # _a = _b = None and the parents and local derivatives as sequences in _da and _db.
+        a, b, da, db = node._a, node._b, node._da, node._db
+        if a is None:
+            if b is None:
+                ps = ops = tuple(da)
+                ls = tuple(db)
+            else:
+                ps, ls, ops = (b,), (db,), (da, b)
+        elif b is not None:
+            ps = ops = (a, b)
+            ls = (da, db)
+        else:
+            ps, ls = (a,), (da,)
+            ops = ps if rule.arity == 1 else (a, db)
+        push(node)
+        push(rule)
+        push(ps)
+        push(ls)
+        push(ops)
+        push(_LISTED)
+        for parent in reversed(ps):
+            if parent not in seen:
+                push(parent)
     return Record(root, order, rules, parents, locals_, operands)
 
 
-_LEAF: tuple[None, tuple[()], tuple[()], tuple[()]] = (None, (), (), ())
-
-
-def _decode(
-    node: Value,
-) -> tuple[Rule | None, tuple[Value, ...], tuple[float, ...], tuple[Value | float, ...]]:
-    """`node`'s rule, parents, local derivatives and operands, from its four slots (read once).
-
-    The layout is value.py's: two pairs `(_a, _da)`, `(_b, _db)`, each a parent with its local
-    derivative or `None` with the constant operand; or, for more inputs, `_a = _b = None` and
-    the parents and local derivatives as two sequences in `_da` and `_db`.
-    """
-    rule = node._rule
-    if rule is None:
-        return _LEAF
-    a, b, da, db = node._a, node._b, node._da, node._db
-    if a is None:
-        if b is None:
-            both = tuple(da)
-            return rule, both, tuple(db), both
-        return rule, (b,), (db,), (da, b)
-    if b is not None:
-        both = (a, b)
-        return rule, both, (da, db), both
-    if rule.arity == 1:
-        one = (a,)
-        return rule, one, (da,), one
-    return rule, (a,), (da,), (a, db)
+_LISTED = object()  # on the walk's stack: the entry below is complete
 
 
 def downstream(
