@@ -144,7 +144,18 @@ def _parser() -> _Parser:
     draw.add_argument(
         "--local", action="store_true", help="label every edge with its local derivative"
     )
-    draw.add_argument("--rankdir", choices=("LR", "RL", "TB", "BT"), default="LR")
+    draw.add_argument(
+        "--rankdir",
+        choices=("LR", "RL", "TB", "BT"),
+        help="left to right (LR, pictures' default) or top to bottom (TB); a page opens in the"
+        " one that suits the graph and the window unless given",
+    )
+    draw.add_argument(
+        "--lr",
+        type=float,
+        metavar="RATE",
+        help="a page's update mode: each variable w <- w - RATE*grad (needs -o FILE.html)",
+    )
     draw.add_argument("--max-nodes", type=int, default=500, metavar="N")
     draw.set_defaults(run=_draw)
 
@@ -249,17 +260,22 @@ def _grad(args: argparse.Namespace) -> int:
 
 def _draw(args: argparse.Namespace) -> int:
     expr, point = _formula(args)
-    _, output = _differentiate(expr, point)
+    inputs, output = _differentiate(expr, point)
+    page = args.output is not None and args.output.lower().endswith(".html")
+    if args.lr is not None and not page:
+        raise CommandError(f"--lr {args.lr:g} is for the interactive page: add -o FILE.html")
     if args.output is None:
-        drawing = draw_graph(output, args.rankdir, args.max_nodes, show_local=args.local)
+        drawing = draw_graph(output, args.rankdir or "LR", args.max_nodes, show_local=args.local)
         print(drawing.source, end="")
     else:
+        update = {"lr": args.lr, "params": inputs} if args.lr is not None else {}
         path = save_graph(
             output,
             args.output,
             rankdir=args.rankdir,
             max_nodes=args.max_nodes,
             show_local=args.local,
+            **update,
         )
         print(f"wrote {_one_line(str(path))}")
     return 0

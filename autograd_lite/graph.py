@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from autograd_lite import page, record
+from autograd_lite import networks, page, record
 from autograd_lite.record import Record
 from autograd_lite.value import Value
 
@@ -107,15 +107,18 @@ def draw_graph(
     nodes" box. Nodes are named by their place in topological order, so the DOT text of a
     graph is reproducible. In Jupyter the result shows as SVG with or without the system
     Graphviz (through `render`); its `values` are the drawn Values in the order of their names.
-    `grads` shows those gradients instead of `.grad` (the interactive page's own pass), and
-    `labels` are written into the records of the unlabelled Values they name (the page's `mul₁`).
+    Each record shows the Value's name as `explain` and the page write it (`mul₁` where it has
+    no label, dotted names shortened, a neuron's `L0.n1.net` and `.out`: see `networks`), or
+    the name `labels` gives it; the constant 1 a bias multiplies is not drawn. `grads` shows
+    those gradients instead of `.grad` (the interactive page's own pass).
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_graph needs a Value, got {type(root).__name__}")
     _check_options(rankdir, max_nodes)
-    return _draw(
-        record.read(root), rankdir, max_nodes, show_grad, show_local, legend, grads, labels
-    )
+    graph = record.read(root)
+    network = networks.neurons(graph)
+    shown = networks.display_names(graph, network, labels)
+    return _draw(graph, rankdir, max_nodes, show_grad, show_local, legend, grads, shown, network)
 
 
 def _draw(
@@ -126,20 +129,30 @@ def _draw(
     show_local: bool,
     legend: bool,
     grads: Mapping[Value, float] | None,
-    labels: Mapping[Value, str] | None,
+    labels: Mapping[Value, str],
+    network: list[networks.Neuron],
+    room: int = 0,
 ) -> graphviz.Digraph:
-    """`draw_graph` of the recorded graph (the page draws the record it also reads)."""
+    """`draw_graph` of the recorded graph (the page draws the record it also reads).
+
+    `room` is the width in characters that the data and grad fields keep (a page writes other
+    numbers there: a tangent, a grad during the pass).
+    The constant 1 that a neuron's bias multiplies is left out: the bias is the neuron's own.
+    """
     import graphviz
 
     root = graph.root
     kept, hidden = graph.nearest(max_nodes)
+    ones = {neuron.one for neuron in network}
     order = graph.order_within(kept) if hidden else graph.order
+    order = [node for node in order if node not in ones]
     names = {node: f"v{i}" for i, node in enumerate(order)}
     homes = _modules(graph, order)
 
     dot = _drawing_class()("autograd_lite")
     dot.values = order
-    dot.attr(rankdir=rankdir)
+    dot.hidden = hidden
+    dot.attr(rankdir=rankdir, ordering="in")  # each op's inputs in operand order
     dot.attr("node", shape="record", fontname="Helvetica", fontsize="11")
     if show_grad and grads is None and root.grad == 0.0:
         dot.attr(label="grad not computed yet: call backward() on the root", fontname="Helvetica")
@@ -174,7 +187,7 @@ def _draw(
         used = uses[name] if uses[name] > _FAN_OUT else 0
         into.node(
             name,
-            _record(node, grad if show_grad else None, horizontal, labels, used),
+            _record(node, grad if show_grad else None, horizontal, labels, used, room),
             **_style(node, node is root, rule is None),
         )
         if rule is None:
@@ -187,6 +200,8 @@ def _draw(
         positioned = positioned or bool(marks)
         cut = False
         for k, (parent, local) in enumerate(zip(parents, graph.locals[i])):
+            if parent in ones:
+                continue
             if parent not in names:
                 cut = True
                 continue
@@ -196,12 +211,13 @@ def _draw(
             if show_local:
                 edge |= {"label": f"∂ {local:.4g}", "fontsize": "9", "fontcolor": "#555555"}
             source = names[parent]
-            shown = parent.label or (labels.get(parent, "") if labels else "") or source
+            shown = labels.get(parent, parent.label) or source
             dot.edge(tail(source, shown, into, op_name), op_name, **edge)
         if cut:
             dot.edge(tail("more", "…", into, op_name), op_name, style="dashed")
         dot.edge(op_name, name)
-    for path in sorted(clusters, key=lambda path: -path.count(".")):  # deepest first
+    # deepest first, and in the order of their numbers (neuron 0, 1, 2 ...)
+    for path in sorted(clusters, key=lambda path: (-path.count("."), networks.numbers(path))):
         parent_path = _enclosing(path)
         (clusters[parent_path] if parent_path else dot).subgraph(clusters[path])
     if legend:
@@ -230,6 +246,7 @@ def _drawing_class() -> type[graphviz.Digraph]:
         """A Digraph that keeps the drawn Values and renders in Jupyter with our renderers."""
 
         values: list[Value]
+        hidden: int  # how many Values were left out by max_nodes
 
         def _repr_mimebundle_(
             self, include: object = None, exclude: object = None, **_: object
@@ -382,16 +399,18 @@ def _record(
     node: Value,
     grad: float | None,
     horizontal: bool,
-    labels: Mapping[Value, str] | None = None,
+    labels: Mapping[Value, str],
     used: int = 0,
+    room: int = 0,
 ) -> str:
-    """The record label of a Value: its fields label | data | grad (None: no grad field), and
-    how often it is used when its other uses are drawn as copies."""
-    name = node.label or (labels.get(node, "") if labels else "")
+    """The record label of a Value: its fields name | data | grad (None: no grad field), the
+    numbers centred in at least `room` characters (no-break spaces around them), and how often
+    it is used when its other uses are drawn as copies."""
+    name = labels.get(node, node.label)
     fields = [_escape_record(name)] if name else []
-    fields.append(f"data {node.data:.4g}")
+    fields.append(f"{f'data {node.data:.4g}':\u00a0^{room}}")
     if grad is not None:
-        fields.append(f"grad {grad:.4g}")
+        fields.append(f"{f'grad {grad:.4g}':\u00a0^{room}}")
     if used:
         fields.append(f"used {used:,} times")
     text = " | ".join(fields)
@@ -437,6 +456,7 @@ def save_graph(
     lr: float | None = None,
     params: Sequence[Value] | None = None,
     practice: bool = False,
+    names: Mapping[Value, str] | None = None,
 ) -> Path:
     """Draw `root`'s graph into `path`, the format taken from its suffix; returns the path.
 
@@ -446,7 +466,8 @@ def save_graph(
     interactive page (`html_page`): it opens in `rankdir`, or in the layout that suits the
     graph and the window, and takes `lr` and `params` for its update mode; with `practice` it
     opens in practice mode, asking each number instead of showing it (ValueError for another
-    format). RendererError says what to install when neither renderer is there.
+    format). `names` shows those Values by those names. RendererError says what to install when
+    neither renderer is there.
     """
     target = Path(path)
     suffix = target.suffix.lower()
@@ -466,10 +487,13 @@ def save_graph(
             lr=lr,
             params=params,
             practice=practice,
+            names=names,
         )
         target.write_text(text, encoding="utf-8")
         return target
-    source = draw_graph(root, rankdir or "LR", max_nodes, show_grad, show_local).source
+    source = draw_graph(
+        root, rankdir or "LR", max_nodes, show_grad, show_local, labels=names
+    ).source
     if suffix == ".dot":
         target.write_text(source, encoding="utf-8")
     else:
@@ -558,6 +582,7 @@ def html_page(
     lr: float | None = None,
     params: Sequence[Value] | None = None,
     practice: bool = False,
+    names: Mapping[Value, str] | None = None,
 ) -> str:
     """The interactive page of `root`'s graph: one self-contained HTML file (see `page`).
 
@@ -566,30 +591,45 @@ def html_page(
     graph is not changed and `backward()` need not have run. Without `show_grad` the page
     shows no grad anywhere (a worksheet). With `lr` and `params` (Values of the graph) it has
     an update mode, one step `w <- w - lr*grad` per parameter in the given order. With
-    `practice` it opens in practice mode. ValueError for a bad `rankdir`, `lr` or parameter.
+    `practice` it opens in practice mode. `names` shows those Values by those names (the
+    tutorial's `E_o1`), in the drawing and the text. A graph made by a model on one sample also
+    has a neuron view (see `networks`). ValueError for a bad `rankdir`, `lr` or parameter.
     """
     if not isinstance(root, Value):
         raise TypeError(f"html_page needs a Value, got {type(root).__name__}")
     _check_options(rankdir or "LR", max_nodes)
     graph = record.read(root)
     descent = _descent(lr, params, graph)
+    network = networks.neurons(graph)
+    shown = networks.display_names(graph, network, names)
     adjoints = graph.reverse_pass.adjoints
-    drawings = {
-        layout: _draw(graph, layout, max_nodes, show_grad, show_local, True, adjoints, graph.names)
+    drawings = [
+        _draw(graph, layout, max_nodes, show_grad, show_local, True, adjoints, shown, network, 14)
         for layout in ("LR", "TB")
-    }
-    svgs = render_svgs([drawing.source for drawing in drawings.values()])
-    layouts = dict(zip(drawings, svgs, strict=True))
-    drawn = drawings["LR"].values
-    opening = {"RL": "LR", "BT": "TB"}.get(rankdir or "", rankdir)
+    ]
+    drawn = drawings[0].values
+    ids = {node: f"v{i}" for i, node in enumerate(drawn)}
+    sources = [drawing.source for drawing in drawings]
+    whole = all(
+        x in ids for neuron in network for x in (*neuron.weights, *neuron.inputs, neuron.out)
+    )
+    if network and whole:
+        sources.append(networks.network_dot(graph, network, shown, ids, show_grad))
+    svgs = render_svgs(sources)
     text = page.assemble(
         graph,
         drawn,
-        layouts,
-        show_grad=show_grad,
-        update=descent,
-        opening=opening,
-        practice=practice,
+        {"LR": svgs[0], "TB": svgs[1]},
+        page.Options(
+            shown=shown,
+            show_grad=show_grad,
+            cut=drawings[0].hidden > 0,
+            update=descent,
+            opening={"RL": "LR", "BT": "TB"}.get(rankdir or "", rankdir),
+            network=tuple(network) if len(svgs) > 2 else (),
+            network_svg=svgs[2] if len(svgs) > 2 else "",
+            practice=practice,
+        ),
     )
     return _printable(text)  # the title holds the root's label
 

@@ -84,23 +84,28 @@
   function bind(svg, layout) {
     drawing.svg = svg;
     drawing.layout = layout;
-    drawing.groups = new Map([...svg.querySelectorAll("g[data-value]")].map((g) => [g.dataset.value, g]));
+    drawing.groups = new Map([...svg.querySelectorAll("g[data-value], g[data-unit]")].map((g) => [g.dataset.value || g.dataset.unit, g]));
     drawing.ops = new Map([...svg.querySelectorAll("g[data-op]")].map((g) => [g.dataset.op, g]));
     drawing.edges = [...svg.querySelectorAll("g.edge[data-from]")].map((g) => {
       const to = g.dataset.to;
       const op = to.endsWith("_op");
-      return { g, from: g.dataset.from, to: op ? to.slice(0, -3) : to, intoOp: op };
+      const weight = g.id.startsWith("wv") ? g.id.slice(1) : null; // the neuron view's edges
+      return { g, from: g.dataset.from, to: op ? to.slice(0, -3) : to, intoOp: op, weight };
     });
-    drawing.fields = new Map();
-    for (const [name, g] of drawing.groups) {
-      const found = { data: null, grad: null };
+    const texts = (g) => {
+      const found = { data: null, grad: null, delta: null };
       for (const t of g.querySelectorAll("text")) {
-        if (t.textContent.startsWith("data ")) found.data = t;
-        else if (t.textContent.startsWith("grad ")) found.grad = t;
+        const text = t.textContent.trim(); // a page's records pad their numbers' fields
+        if (text.startsWith("data ")) found.data = t;
+        else if (text.startsWith("grad ")) found.grad = t;
+        else if (text.startsWith("δ")) found.delta = t;
       }
-      drawing.fields.set(name, found);
-    }
+      return found;
+    };
+    drawing.fields = new Map([...drawing.groups].map(([name, g]) => [name, texts(g)]));
+    for (const e of drawing.edges) if (e.weight) drawing.fields.set(e.weight, texts(e.g));
     drawing.boxes = new Map();
+    camera.shot = null;
     const box = svg.viewBox.baseVal;
     drawing.size = { x: box.x, y: box.y, w: box.width, h: box.height };
     svg.removeAttribute("width");
@@ -117,7 +122,9 @@
     if (drawing.svg && shelf) shelf.content.appendChild(drawing.svg);
     graph.appendChild(next);
     bind(next, layout);
-    $("turn").textContent = layout === "LR" ? "⤓ top to bottom" : "⇥ left to right";
+    $("turn").textContent = layout === "TB" ? "⇥ turn" : "⤓ turn";
+    $("turn").title = layout === "TB" ? "lay the graph out left to right" : "lay the graph out top to bottom";
+    $("turn").hidden = layout === "neurons";
   }
 
   // The box of an element in the drawing's own units, measured once per layout.
@@ -146,7 +153,7 @@
   // The view is a centre and a scale (screen pixels per drawing unit), written into the SVG's
   // viewBox; the pane never scrolls, so no step can scroll a page this one is embedded in.
   const MARGIN = 24; // px kept free around what a step frames
-  const camera = { cx: 0, cy: 0, s: 1, frame: 0 };
+  const camera = { cx: 0, cy: 0, s: 1, frame: 0, shot: null }; // shot: what the step frames
   const reduced = window.matchMedia("(prefers-reduced-motion: reduce)");
   const pane = () => ({ w: graph.clientWidth, h: graph.clientHeight });
   const recordFont = () => {
@@ -205,7 +212,8 @@
   function inside(cx, cy, s) {
     const { w, h } = pane();
     const g = drawing.size;
-    const axis = (c, start, span, view) => (span <= view ? start + span / 2 : Math.min(Math.max(c, start + view / 2), start + span - view / 2));
+    const m = MARGIN / s; // the margin a step keeps may show a little paper
+    const axis = (c, start, span, view) => (span + 2 * m <= view ? start + span / 2 : Math.min(Math.max(c, start - m + view / 2), start + span + m - view / 2));
     return [axis(cx, g.x, g.w, w / s), axis(cy, g.y, g.h, h / s)];
   }
 
@@ -243,6 +251,7 @@
     let best = "";
     let bestScale = -1;
     for (const [layout, t] of layouts) {
+      if (layout === "neurons") continue;
       const [, , w, h] = t.content.firstElementChild.getAttribute("viewBox").split(/[\s,]+/).map(Number);
       const s = fitScale({ w, h });
       if (s > bestScale) [best, bestScale] = [layout, s];
@@ -398,12 +407,52 @@
     return plan;
   }
 
+  // The neuron view's backward pass, neuron by neuron from the output layer, as the tutorials
+  // derive it: δ = f'(net) × d(root)/d(out), where d(root)/d(out) = Σ w × δ over the neurons
+  // the out feeds (or comes from the loss), and each weight's grad = δ × its input.
+  function neuronPlan() {
+    const net = raw.network;
+    const r = byName.get(root);
+    const plan = [{ acting: [root], updated: [], changes: [], lines: [`the seed: grad(${r.shown}) = 1`, "each step gives one neuron its error term δ = d" + r.shown + "/d(net)."] }];
+    const readers = new Map(net.neurons.map((n) => [n.out, []]));
+    for (const n of net.neurons) n.inputs.forEach((x, i) => readers.get(x)?.push({ neuron: n, weight: n.weights[i] }));
+    for (const n of [...net.neurons].reverse().sort((a, b) => layerOf(b) - layerOf(a))) {
+      const out = byName.get(n.out);
+      const sum = byName.get(n.net);
+      const name = shown(n.out).replace(/\.out$/, "");
+      const slope = n.out === n.net ? { local: 1, rule: "", at: "" } : out.inputs[0];
+      const feeds = readers.get(n.out);
+      const lines = [`δ(${name}) = d${r.shown}/d${sum.shown} = f'(net) × d${r.shown}/d${out.shown}`];
+      if (feeds.length) {
+        const terms = feeds.map((f) => `${short(byName.get(f.weight).data)} × ${short(byName.get(f.neuron.net).grad)}`);
+        lines.push(`  d${r.shown}/d${out.shown} = Σ w × δ over the neurons it feeds`, `    = ${terms.join(" + ")}`, `    = ${long(out.grad)}`);
+      } else {
+        lines.push(`  d${r.shown}/d${out.shown} = ${long(out.grad)}   (from ${r.shown})`);
+      }
+      if (n.out !== n.net) lines.push(`  f'(net) = d${out.shown}/d${sum.shown} = ${long(slope.local)}` + (slope.rule ? `   (${slope.rule}${slope.at ? " = " + slope.at : ""})` : ""));
+      lines.push(`  δ = ${long(slope.local)} × ${long(out.grad)} = ${long(sum.grad)}`, "", "its weights' grads, δ × input:");
+      const changes = [{ name: n.out, field: "delta", before: NaN, after: sum.grad, terms: [] }];
+      n.weights.forEach((w, i) => {
+        const x = byName.get(n.inputs[i]);
+        lines.push(`  grad(${shown(w)}) = ${short(sum.grad)} × ${short(x.data)} = ${long(byName.get(w).grad)}`);
+        changes.push({ name: w, field: "grad", before: 0, after: byName.get(w).grad, terms: [] });
+      });
+      if (n.bias) lines.push(`  grad(${shown(n.bias)}) = δ = ${long(byName.get(n.bias).grad)}`);
+      plan.push({ acting: feeds.length ? feeds.map((f) => f.neuron.out) : [root], updated: [n.out], changes, lines });
+    }
+    plan[plan.length - 1].lines.push("", "Done: every δ and weight grad is what backward() gives.");
+    return plan;
+  }
+  const layerOf = (n) => Number((n.module.match(/(\d+)\.[^.]+\.\d+$/) || [0, 0])[1]);
+
   const MODES = {
     backward: { plan: backwardPlan, available: showGrad, label: "backward pass" },
     forward: { plan: forwardPlan, available: true, label: "forward pass" },
     tangent: { plan: () => tangentPlan(state.wrt), available: showGrad && !raw.cut && raw.inputs.length > 0, label: "forward mode (tangents)" },
     update: { plan: updatePlan, available: showGrad && updateRaw !== null, label: "update" },
+    neurons: { plan: neuronPlan, available: false, label: "backward pass, neuron by neuron" },
   };
+  const available = (name) => (state.view === "neurons" ? name === "backward" : MODES[name]?.available);
 
   // What each Value shows before a mode's first step.
   function initial(mode) {
@@ -414,13 +463,41 @@
     if (mode === "forward") for (const n of nodes) [data.set(n.name, n.leaf ? n.data : NaN), grad.set(n.name, showGrad ? 0 : null)];
     if (mode === "tangent") tangent = new Map(nodes.map((n) => [n.name, n.name === state.wrt ? 1 : 0]));
     if (mode === "update") for (const p of updateRaw.params) data.set(p.name, p.before);
-    return { data, grad, tangent };
+    const delta = new Map();
+    if (mode === "neurons") for (const n of nodes) grad.set(n.name, 0);
+    return { data, grad, tangent, delta };
   }
 
   // ---------------------------------------------------------------- showing a step
-  const state = { mode: "backward", k: 0, plan: [], wrt: raw.inputs[0] || null, selected: null, timer: null, listeners: [] };
+  const state = { mode: "backward", view: "graph", k: 0, plan: [], wrt: raw.inputs[0] || null, selected: null, timer: null, listeners: [] };
+
+  // A neuron of the neuron view: its δ once known; an edge: its weight's grad.
+  function writeUnit(name, values) {
+    const g = drawing.groups.get(name);
+    const f = drawing.fields.get(name);
+    if (g?.dataset.neuron) {
+      if (values.delta.has(name)) g.dataset.delta = String(values.delta.get(name));
+      else delete g.dataset.delta;
+      if (f.delta) say(f.delta, values.delta.has(name) ? "δ = " + short(values.delta.get(name)) : "δ = ?");
+    }
+    if (!g && f?.grad) say(f.grad, "grad " + short(values.grad.get(name)));
+  }
+
+  // A field's new text, squeezed into the room Graphviz gave the text it drew (a tangent
+  // or a grad may be longer than what the record was sized for).
+  function say(t, text) {
+    if (t.textContent === text) return;
+    if (t.room === undefined) t.room = t.getComputedTextLength();
+    t.textContent = text;
+    t.removeAttribute("textLength");
+    if (t.getComputedTextLength() > t.room) {
+      t.setAttribute("textLength", String(t.room));
+      t.setAttribute("lengthAdjust", "spacingAndGlyphs");
+    }
+  }
 
   function write(name, values) {
+    if (state.view === "neurons") return writeUnit(name, values);
     const g = drawing.groups.get(name);
     if (!g) return;
     const data = values.data.get(name);
@@ -428,13 +505,13 @@
     g.dataset.data = String(data);
     if (grad !== null) g.dataset.grad = String(grad);
     const f = drawing.fields.get(name);
-    if (f.data) f.data.textContent = Number.isNaN(data) ? "data ?" : "data " + short(data);
+    if (f.data) say(f.data, Number.isNaN(data) ? "data ?" : "data " + short(data));
     if (values.tangent) {
       g.dataset.tangent = String(values.tangent.get(name));
-      if (f.grad) f.grad.textContent = `d/d${shown(state.wrt)} ${short(values.tangent.get(name))}`;
+      if (f.grad) say(f.grad, `d/d${shown(state.wrt)} ${short(values.tangent.get(name))}`);
     } else {
       delete g.dataset.tangent;
-      if (f.grad && grad !== null) f.grad.textContent = "grad " + short(grad);
+      if (f.grad && grad !== null) say(f.grad, "grad " + short(grad));
     }
   }
 
@@ -461,7 +538,7 @@
     for (const name of record.updated) role(name, "updated");
     const on = new Set([...record.acting, ...record.updated]);
     for (const e of drawing.edges) {
-      if (e.intoOp && on.has(e.from) && on.has(e.to) && e.from !== e.to) {
+      if (on.has(e.from) && on.has(e.to) && e.from !== e.to) {
         e.g.classList.add("flow");
         els.push(e.g);
       }
@@ -472,7 +549,8 @@
   function step(k) {
     k = Math.max(0, Math.min(state.plan.length - 1, Math.round(Number(k)) || 0));
     state.k = k;
-    const values = initial(state.mode);
+    const planned = state.view === "neurons" ? "neurons" : state.mode;
+    const values = initial(planned);
     for (let i = 1; i <= k; i++) {
       for (const c of state.plan[i].changes) values[c.field].set(c.name, c.after);
     }
@@ -480,42 +558,75 @@
     const record = state.plan[k];
     const els = mark(record);
     const last = state.plan.length - 1;
-    stepText.textContent = [`${MODES[state.mode].label}, step ${k} of ${last}`, ...record.lines].join("\n");
+    stepText.textContent = [`${MODES[planned].label}, step ${k} of ${last}`, ...record.lines].join("\n");
     slider.max = String(last);
     slider.value = String(k);
     counter.textContent = `${k} / ${last}`;
     const focus = [...record.acting, ...record.updated].map((n) => drawing.groups.get(n)).filter(Boolean);
-    frame(union(els.map(boxOf)), union(focus.slice(0, 1).map(boxOf)));
+    camera.shot = [union(els.map(boxOf)), union(focus.slice(0, 1).map(boxOf))];
+    frame(...camera.shot);
     remember();
-    for (const listener of state.listeners) listener(view(k));
+    for (const listener of state.listeners) listener(snapshot(k));
     return k;
   }
 
   // A step's record as tools see it (the practice mode among them): names, not elements.
-  function view(k) {
+  function snapshot(k) {
     const r = state.plan[k];
-    return { mode: state.mode, k, steps: state.plan.length - 1, wrt: state.mode === "tangent" ? state.wrt : null, acting: r.acting.slice(), updated: r.updated.slice(), changes: r.changes, text: r.lines.join("\n") };
+    return { mode: state.mode, view: state.view, k, steps: state.plan.length - 1, wrt: state.mode === "tangent" ? state.wrt : null, acting: r.acting.slice(), updated: r.updated.slice(), changes: r.changes, text: r.lines.join("\n") };
   }
 
   function mode(name, wrt = null) {
-    if (!(name in MODES) || !MODES[name].available) throw new Error(`no ${name} mode on this page`);
+    if (!available(name)) throw new Error(`no ${name} mode in this page's ${state.view} view`);
     if (name === "tangent" && wrt !== null) {
       if (!raw.inputs.includes(wrt)) throw new Error(`tangent mode needs one of the inputs ${raw.inputs.join(", ")}, got ${wrt}`);
       state.wrt = wrt;
     }
     stop();
     state.mode = name;
-    state.plan = MODES[name].plan();
-    for (const radio of document.querySelectorAll("input[name=mode]")) radio.checked = radio.value === name;
+    state.plan = MODES[state.view === "neurons" ? "neurons" : name].plan();
+    for (const radio of document.querySelectorAll("input[name=mode]")) {
+      radio.checked = radio.value === name;
+      radio.disabled = !available(radio.value);
+    }
     wrtChoice.hidden = name !== "tangent";
     wrtChoice.value = state.wrt || "";
     step(0);
     return state.plan.length - 1;
   }
 
+  // ---------------------------------------------------------------- views: every Value, or the neurons
+  let graphLayout = "";
+  function view(name) {
+    if (name === undefined) return state.view;
+    if (name !== "graph" && !(name === "neurons" && layouts.has("neurons"))) throw new Error(`no ${name} view on this page`);
+    if (name === state.view) return name;
+    select(null);
+    if (name === "neurons") graphLayout = drawing.layout;
+    state.view = name;
+    useLayout(name === "neurons" ? "neurons" : graphLayout);
+    $("neurons").textContent = name === "neurons" ? "every Value" : "neurons";
+    open();
+    mode("backward");
+    return name;
+  }
+
+  // A click on a neuron opens its scalar graph: the graph view, framing the neuron's box.
+  function openNeuron(module) {
+    view("graph");
+    const box = [...drawing.svg.querySelectorAll("g.cluster")].find((g) => g.querySelector("title")?.textContent === "cluster_" + module);
+    if (!box) return;
+    for (const el of graph.querySelectorAll(".focus")) el.classList.remove("focus");
+    box.classList.add("focus");
+    const b = boxOf(box);
+    const s = Math.max(smallest(), Math.min(comfortable(), fitScale({ w: b.x2 - b.x1, h: b.y2 - b.y1 })));
+    moveTo(...inside((b.x1 + b.x2) / 2, (b.y1 + b.y2) / 2, s), s);
+  }
+
   // ---------------------------------------------------------------- the address: #mode=..&step=..
   function remember() {
     const parts = [`mode=${state.mode}`, `step=${state.k}`];
+    if (state.view !== "graph") parts.push(`view=${state.view}`);
     if (state.mode === "tangent") parts.push(`wrt=${state.wrt}`);
     try {
       history.replaceState(null, "", "#" + parts.join("&"));
@@ -526,8 +637,9 @@
 
   function recall() {
     const asked = new URLSearchParams(location.hash.slice(1));
+    if (asked.get("view") === "neurons" && layouts.has("neurons")) view("neurons");
     const wanted = asked.get("mode");
-    const name = wanted in MODES && MODES[wanted].available ? wanted : MODES.backward.available ? "backward" : "forward";
+    const name = available(wanted) ? wanted : available("backward") ? "backward" : "forward";
     const wrt = raw.inputs.includes(asked.get("wrt")) ? asked.get("wrt") : null;
     mode(name, wrt);
     if (asked.has("step")) step(asked.get("step"));
@@ -604,6 +716,9 @@
   });
   graph.addEventListener("click", (event) => {
     if (drag.moved) return;
+    const neuron = event.target.closest("g[data-neuron]");
+    if (neuron) return openNeuron(neuron.dataset.neuron);
+    if (state.view === "neurons") return;
     const name = target(event);
     select(name === state.selected ? null : name);
   });
@@ -643,7 +758,7 @@
   const zoomBy = (f) => moveTo(camera.cx, camera.cy, Math.max(0.02, Math.min(8, camera.s * f)));
 
   // ---------------------------------------------------------------- controls
-  const SPEEDS = { slow: 2400, normal: 1200, fast: 500, fastest: 150 }; // ms per step
+  const SPEEDS = { slow: 2400, normal: 1200, fast: 600, fastest: 150 }; // ms per step: ½×, 1×, 2×, 8×
   function stop() {
     clearInterval(state.timer);
     state.timer = null;
@@ -672,6 +787,8 @@
   $("zoom-in").addEventListener("click", () => zoomBy(1.25));
   $("zoom-out").addEventListener("click", () => zoomBy(1 / 1.25));
   $("zoom-fit").addEventListener("click", fitAll);
+  $("neurons").hidden = !layouts.has("neurons");
+  $("neurons").addEventListener("click", () => view(state.view === "neurons" ? "graph" : "neurons"));
   $("turn").addEventListener("click", () => {
     useLayout(drawing.layout === "LR" ? "TB" : "LR");
     open();
@@ -697,7 +814,13 @@
       event.preventDefault();
     }
   });
-  new ResizeObserver(() => drawing.svg && place(camera.cx, camera.cy, camera.s)).observe(graph);
+  // A pane that changes size (the window, the header wrapping, present) keeps the step framed.
+  new ResizeObserver(() => {
+    if (!drawing.svg) return;
+    cancelAnimationFrame(camera.frame);
+    place(camera.cx, camera.cy, camera.s);
+    if (camera.shot) frame(...camera.shot);
+  }).observe(graph);
 
   // ---------------------------------------------------------------- open
   useLayout(chooseLayout());
@@ -712,10 +835,11 @@
     step,
     mode,
     current: () => state.k,
-    record: (k = state.k) => view(Math.max(0, Math.min(state.plan.length - 1, k))),
+    record: (k = state.k) => snapshot(Math.max(0, Math.min(state.plan.length - 1, k))),
+    view,
     onStep: (listener) => state.listeners.push(listener),
     select,
-    layout: (name) => (name === undefined ? drawing.layout : (useLayout(name), open(), step(state.k), drawing.layout)),
+    layout: (name) => (name === undefined || state.view !== "graph" || !["LR", "TB"].includes(name) ? drawing.layout : (useLayout(name), open(), step(state.k), drawing.layout)),
     shown,
     format: { short, long },
   };

@@ -21,76 +21,22 @@ import html
 import json
 import math
 import re
+from collections.abc import Callable, Mapping
 from importlib import resources
 from typing import Any, NamedTuple
 
 from autograd_lite.explaining import derivations
+from autograd_lite.networks import Neuron
 from autograd_lite.record import Record, Update
 from autograd_lite.value import Value
 
 _SYMBOLS = frozenset({"+", "-", "*", "/", "**"})
 _EXPLAIN_PATHS = 4  # paths spelled out when a Value is clicked; the rest are summed
 _NODE = re.compile(r'<g id="[^"]*" class="node">\s*<title>(v\d+)(_op)?</title>')
+_UNIT = re.compile(r'<g id="[^"]*" class="node">\s*<title>(v\d+)</title>')
 # An edge may start at a copy of a much-used Value drawn beside one of its uses (`v0_in_v5_op`,
 # see graph.py): it is that Value's edge.
 _EDGE = re.compile(r'<g id="[^"]*" class="edge">\s*<title>(\w+?)(?:_in_\w+)?&#45;&gt;(\w+)</title>')
-
-
-def assemble(
-    graph: Record,
-    drawn: list[Value],
-    layouts: dict[str, str],
-    *,
-    show_grad: bool = True,
-    update: Descent | None = None,
-    opening: str | None = None,
-    practice: bool = False,
-) -> str:
-    """The page of `graph`: `drawn` are the Values in the SVGs, `v0`, `v1`, ... in order.
-
-    `layouts` holds the same drawing laid out left to right ("LR") and top to bottom ("TB");
-    the page opens in `opening`, or else in the one that shows the graph larger in its window.
-    Everything comes from the graph's record: its names, its reverse pass (no `.grad` is
-    touched) and the derivations, so no node is read again however many Values are drawn.
-    Without `show_grad` no grad is written anywhere (a worksheet); `update` holds the learning
-    rate and the parameters of the update mode. Every page has the practice mode (`practice.js`,
-    which asks the numbers of each step); with `practice` it opens in it.
-    """
-    root, (grads, passes), shown = graph.root, graph.reverse_pass, graph.names
-    names = {node: f"v{i}" for i, node in enumerate(drawn)}
-    derivation = derivations(graph, _EXPLAIN_PATHS)
-    leaves = [node for node in drawn if graph.rule(node) is None]
-    inputs = [node for node in leaves if node.label] or leaves
-    data = {
-        "root": names[root],
-        "show_grad": show_grad,
-        "cut": len(drawn) < len(graph),
-        "inputs": [names[node] for node in inputs],
-        "nodes": [
-            _node(graph, node, names, derivation(node) if show_grad else "", show_grad)
-            for node in drawn
-        ],
-        "backward": _backward_steps(passes, names) if show_grad else [],
-        "forward": [names[node] for node in drawn if graph.rule(node) is not None],
-        "update": _update(update, names, grads) if update and show_grad else None,
-        "practice": practice,
-    }
-    script = json.dumps(data, separators=(",", ":"), allow_nan=False).replace("<", "\\u003c")
-    title = html.escape(f"{shown[root]} = {root.data:.6g}: the graph, step by step")
-    drawings = "\n".join(
-        f'<template data-layout="{layout}">{_mark_up(svg, drawn, names, grads, show_grad)}'
-        "</template>"
-        for layout, svg in layouts.items()
-    )
-    return _TEMPLATE.format(
-        title=title,
-        style=_asset("page.css") + _asset("practice.css"),
-        script=_asset("page.js"),
-        practice=_asset("practice.js"),
-        data=script,
-        drawings=drawings,
-        opening=opening or "",
-    )
 
 
 class Descent(NamedTuple):
@@ -98,6 +44,110 @@ class Descent(NamedTuple):
 
     lr: float
     params: list[Value]
+
+
+class Options(NamedTuple):
+    """What a page shows beyond the graph's record and drawings."""
+
+    shown: Mapping[Value, str]  # each Value's name in the text and the drawings
+    show_grad: bool = True  # False: no grad anywhere (a worksheet)
+    cut: bool = False  # max_nodes left Values out of the drawings
+    update: Descent | None = None  # the update mode's settings
+    opening: str | None = None  # "LR" or "TB": the layout to open in (None: the page picks)
+    network: tuple[Neuron, ...] = ()  # the neurons of the neuron view
+    network_svg: str = ""
+    practice: bool = False  # open in the practice mode (practice.js), which asks each number
+
+
+def assemble(graph: Record, drawn: list[Value], layouts: dict[str, str], options: Options) -> str:
+    """The page of `graph`: `drawn` are the Values in the SVGs, `v0`, `v1`, ... in order.
+
+    `layouts` holds the same drawing laid out left to right ("LR") and top to bottom ("TB").
+    Every page has the practice mode (`practice.js`, which asks the numbers of each step).
+    Everything comes from the graph's record: its reverse pass (no `.grad` is touched) and the
+    derivations, so no node is read again however many Values are drawn.
+    """
+    root, (grads, passes) = graph.root, graph.reverse_pass
+    shown, show_grad = options.shown, options.show_grad
+    names = {node: f"v{i}" for i, node in enumerate(drawn)}
+    derivation = derivations(graph, _EXPLAIN_PATHS)
+    renamed = _renaming(graph, shown)
+    leaves = [node for node in drawn if graph.rule(node) is None]
+    inputs = [node for node in leaves if node.label] or leaves
+    nodes = [
+        _node(graph, node, names, shown, renamed(derivation(node)) if show_grad else "")
+        for node in drawn
+    ]
+    for node_data in nodes if not show_grad else []:
+        node_data["grad"] = None
+    data = {
+        "root": names[root],
+        "show_grad": show_grad,
+        "cut": options.cut,
+        "inputs": [names[node] for node in inputs],
+        "nodes": nodes,
+        "backward": _backward_steps(passes, names) if show_grad else [],
+        "forward": [names[node] for node in drawn if graph.rule(node) is not None],
+        "update": _update(options.update, names, grads) if options.update and show_grad else None,
+        "network": _network(graph, options.network, names) if options.network else None,
+        "practice": options.practice,
+    }
+    script = json.dumps(data, separators=(",", ":"), allow_nan=False).replace("<", "\\u003c")
+    title = html.escape(f"{shown[root]} = {root.data:.6g}: the graph, step by step")
+    drawings = [
+        f'<template data-layout="{layout}">{_mark_up(svg, drawn, names, grads, show_grad)}'
+        "</template>"
+        for layout, svg in layouts.items()
+    ]
+    if options.network:
+        drawings.append(
+            '<template data-layout="neurons">'
+            f"{_mark_up_network(options.network_svg, options.network, names)}</template>"
+        )
+    return _TEMPLATE.format(
+        title=title,
+        style=_asset("page.css") + _asset("practice.css"),
+        script=_asset("page.js"),
+        practice=_asset("practice.js"),
+        data=script,
+        drawings="\n".join(drawings),
+        opening=options.opening or "",
+    )
+
+
+def _renaming(graph: Record, shown: Mapping[Value, str]) -> Callable[[str], str]:
+    """A function writing the record's names in a text as the page shows them (`L0.n1.w0`)."""
+    changed = {
+        name: shown[node]
+        for node, name in graph.names.items()
+        if node.label and shown.get(node, name) != name
+    }
+    if not changed:
+        return lambda text: text
+    pattern = re.compile(
+        r"(?<![\w.])("
+        + "|".join(map(re.escape, sorted(changed, key=len, reverse=True)))
+        + r")(?![\w.])"
+    )
+    return lambda text: pattern.sub(lambda match: changed[match[1]], text)
+
+
+def _network(graph: Record, network: tuple[Neuron, ...], names: dict[Value, str]) -> dict[str, Any]:
+    """The neuron view's structure, by the drawn Values' names (their numbers are the nodes')."""
+    return {
+        "neurons": [
+            {
+                "module": neuron.module,
+                "net": names[neuron.net],
+                "out": names[neuron.out],
+                "bias": names[neuron.bias] if neuron.bias is not None else None,
+                "weights": [names[w] for w in neuron.weights],
+                "inputs": [names[x] for x in neuron.inputs],
+            }
+            for neuron in network
+        ],
+        "root": names[graph.root],
+    }
 
 
 def _update(update: Descent, names: dict[Value, str], grads: dict[Value, float]) -> dict[str, Any]:
@@ -125,10 +175,14 @@ def frame(page: str, height: int = 640) -> str:
 
 
 def _node(
-    graph: Record, node: Value, names: dict[Value, str], derivation: str, show_grad: bool
+    graph: Record,
+    node: Value,
+    names: dict[Value, str],
+    shown: Mapping[Value, str],
+    derivation: str,
 ) -> dict[str, Any]:
     """What the page knows of one drawn Value, the contract's fields first."""
-    shown, i = graph.names, graph.position[node]
+    i = graph.position[node]
     parents, locals_ = graph.parents[i], graph.locals[i]
     inputs = [
         {"name": names.get(parent), "shown": shown[parent], "local": _num(local)}
@@ -139,18 +193,18 @@ def _node(
         "label": node.label,
         "op": graph.op(node),
         "data": _num(node.data),
-        "grad": _num(graph.reverse_pass.adjoints[node]) if show_grad else None,
+        "grad": _num(graph.reverse_pass.adjoints[node]),
         "parents": [names[parent] for parent in parents if parent in names],
         "shown": shown[node],
         "inputs": inputs,
-        "formula": _formula(graph, node) if graph.rules[i] is not None else "",
+        "formula": _formula(graph, node, shown) if graph.rules[i] is not None else "",
         "explain": derivation,
     }
 
 
-def _formula(graph: Record, node: Value) -> str:
+def _formula(graph: Record, node: Value, shown: Mapping[Value, str]) -> str:
     """`mul₁ = x * y = 1.5 * -2 = -3`: what the forward pass computes at `node`."""
-    shown, op = graph.names, graph.op(node)
+    op = graph.op(node)
     inputs = graph.operands[graph.position[node]]
     symbols = [shown[x] if isinstance(x, Value) else f"{x:.6g}" for x in inputs]
     numbers = [f"{x.data if isinstance(x, Value) else x:.6g}" for x in inputs]
@@ -225,6 +279,29 @@ def _mark_up(
     return _EDGE.sub(edge, _NODE.sub(node, svg))
 
 
+def _mark_up_network(svg: str, network: tuple[Neuron, ...], names: dict[Value, str]) -> str:
+    """The neuron view's SVG: each neuron's group carries `data-neuron` (its module), `data-data`
+    (its activation) and `data-unit` (the Value it shows); inputs and the loss `data-unit`."""
+    by_out = {names[neuron.out]: neuron for neuron in network}
+    start = svg.index("<svg")
+    svg = re.sub(r"<!--.*?-->\n?", "", svg[start:], flags=re.DOTALL)
+
+    def node(match: re.Match[str]) -> str:
+        name = match[1]
+        neuron = by_out.get(name)
+        attributes = f'data-unit="{name}"'
+        if neuron is not None:
+            attributes += f' data-neuron="{neuron.module}" data-data="{_js(neuron.out.data)}"'
+        return match[0].replace('class="node"', f'class="node unit" {attributes}', 1)
+
+    def edge(match: re.Match[str]) -> str:
+        return match[0].replace(
+            'class="edge"', f'class="edge" data-from="{match[1]}" data-to="{match[2]}"', 1
+        )
+
+    return _EDGE.sub(edge, _UNIT.sub(node, svg))
+
+
 def _js(x: float) -> str:
     """`x` as a JavaScript number string (`NaN`, `Infinity` included)."""
     return json.dumps(x)
@@ -253,21 +330,25 @@ _TEMPLATE = """<!DOCTYPE html>
 <body data-opening="{opening}">
 <header>
   <div class="modes" role="radiogroup" aria-label="what to step through">
-    <label><input type="radio" name="mode" value="forward"> forward pass</label>
-    <label><input type="radio" name="mode" value="backward" checked> backward pass</label>
-    <label><input type="radio" name="mode" value="tangent"> forward mode</label>
+    <label title="the forward pass: values in topological order"><input type="radio"
+      name="mode" value="forward"> forward</label>
+    <label title="the backward pass: grads in reverse topological order"><input type="radio"
+      name="mode" value="backward" checked> backward</label>
+    <label title="forward mode: d(Value)/d(an input), in topological order"><input type="radio"
+      name="mode" value="tangent"> tangent</label>
     <select id="wrt" aria-label="the input of forward mode" hidden></select>
-    <label><input type="radio" name="mode" value="update"> update</label>
+    <label title="gradient descent: w &lt;- w - lr*grad"><input type="radio"
+      name="mode" value="update"> update</label>
   </div>
   <div class="controls">
     <button id="prev" title="previous step (left arrow)">&#9664;</button>
     <button id="play" title="play from the start (space)">&#9654; Play</button>
     <button id="next" title="next step (right arrow)">&#9654;</button>
     <select id="speed" aria-label="speed of Play" title="speed of Play">
-      <option value="slow">slow</option>
-      <option value="normal" selected>normal</option>
-      <option value="fast">fast</option>
-      <option value="fastest">fastest</option>
+      <option value="slow">½×</option>
+      <option value="normal" selected>1×</option>
+      <option value="fast">2×</option>
+      <option value="fastest">8×</option>
     </select>
     <input id="slider" type="range" min="0" value="0" aria-label="step">
     <span id="counter"></span>
@@ -277,6 +358,8 @@ _TEMPLATE = """<!DOCTYPE html>
     <button id="zoom-fit" title="show the whole graph">fit</button>
     <button id="zoom-in" title="zoom in">+</button>
     <button id="turn" title="lay the graph out the other way"></button>
+    <button id="neurons" hidden
+      title="the network, neuron by neuron (click a neuron for its Values)">neurons</button>
     <button id="present" aria-pressed="false"
       title="large type, the text under the graph (for a projector)">present</button>
   </div>

@@ -126,7 +126,7 @@ def test_worked_example_without_a_renderer_says_so_and_goes_on(
 ) -> None:
     """No Graphviz renderer: one line saying what to install, and the demo still succeeds."""
 
-    def no_renderer(root: Value, path: Path) -> Path:
+    def no_renderer(root: Value, path: Path, **options: object) -> Path:
         raise RendererError("no Graphviz renderer is installed: run `apt-get install graphviz`")
 
     monkeypatch.setattr(worked_example, "save_graph", no_renderer)

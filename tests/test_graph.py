@@ -17,16 +17,16 @@ HAS_DOT = shutil.which("dot") is not None
 
 SNAPSHOT = """\
 digraph autograd_lite {
-	rankdir=LR
+	ordering=in rankdir=LR
 	node [fontname=Helvetica fontsize=11 shape=record]
 	v0 [label="{ x | data 2 | grad -0.001481 }" fillcolor="#c6dbef" style=filled]
 	v1 [label="{ w | data -3 | grad 0.000987 }" fillcolor="#c6dbef" style=filled]
-	v2 [label="{ data -6 | grad 0.0004935 }"]
+	v2 [label="{ mul₁ | data -6 | grad 0.0004935 }"]
 	v2_op [label="*" fontsize=10 height=0.3 margin=0 shape=ellipse width=0.4]
 	v0 -> v2_op
 	v1 -> v2_op
 	v2_op -> v2
-	v3 [label="{ data -4.5 | grad 0.0004935 }"]
+	v3 [label="{ add₁ | data -4.5 | grad 0.0004935 }"]
 	v3_op [label="+ 1.5" fontsize=10 height=0.3 margin=0 shape=ellipse width=0.4]
 	v2 -> v3_op
 	v3_op -> v3
@@ -398,7 +398,8 @@ def test_legend_names_the_kinds_of_values() -> None:
 
 
 def test_nn_parameters_are_grouped_by_layer_and_neuron() -> None:
-    """Dotted names make a box per layer holding a box per neuron; single numbers are marked."""
+    """Dotted names make a box per layer holding a box per neuron, named shortly; a bias is a
+    single number marked as such and the neuron's own: the constant 1 it multiplies is not drawn."""
     import nn
 
     model = nn.MLP(2, [2, 1], seed=0)
@@ -408,10 +409,15 @@ def test_nn_parameters_are_grouped_by_layer_and_neuron() -> None:
     assert 'label="neuron 1"' in source
     assert 'label="layer 1"' in source
     neuron = source.split('subgraph "cluster_layers.0.neurons.1" {', 1)[1].split("\n\t\t}", 1)[0]
-    assert "layers.0.neurons.1.w.0 |" in neuron
+    assert "{ L0.n1.w0 |" in neuron
+    assert "{ L0.n1.net |" in neuron
+    assert "{ L0.n1.out |" in neuron
     assert "tanh" in neuron  # the activation sits with its neuron
-    assert 'layers.0.neurons.1.b | data 0.2 | grad 0 }" fillcolor="#dadaeb"' in neuron
+    assert 'L0.n1.b | data 0.2 | grad 0 }" fillcolor="#dadaeb"' in neuron
     assert 'legend_single_parameter [label="single parameter"' in source
+    assert "{ x0 | data 0.5 |" in source
+    assert "| data 1 |" not in source  # no constant-1 node
+    assert "{ loss | data" in source
 
 
 def test_grouping_reads_the_names_structure_not_their_words() -> None:
@@ -423,8 +429,8 @@ def test_grouping_reads_the_names_structure_not_their_words() -> None:
     source = draw_graph(ag.dot(kernel, [x, x]) + offset + w_b).source
     unit = source.split('subgraph "cluster_blocks.0.units.2" {', 1)[1].split("\n\t\t}", 1)[0]
     assert 'label="unit 2"' in unit
-    assert "blocks.0.units.2.kernel.1 |" in unit
-    assert 'blocks.0.units.2.offset | data 0.1 | grad 0 }" fillcolor="#dadaeb"' in unit
+    assert "{ b0.u2.kernel1 |" in unit  # named shortly, as on the page
+    assert 'b0.u2.offset | data 0.1 | grad 0 }" fillcolor="#dadaeb"' in unit
     assert 'subgraph "cluster_blocks.0" {' in source
     assert 'label="block 0"' in source
     assert '{ w.b | data 2 | grad 0 }" fillcolor="#c6dbef"' in source  # no index: no module
@@ -443,16 +449,16 @@ def test_jupyter_drawing_says_what_to_install_without_any_renderer(no_renderer: 
     assert "pip install '.[render]'" in bundle["text/plain"]
 
 
-def test_labels_name_the_unlabelled_records_as_the_page_does() -> None:
-    """`labels` writes explain's names (`mul₁`) into unlabelled records; a label still wins."""
-    from autograd_lite.record import read
-
+def test_records_say_the_names_explain_and_the_page_use() -> None:
+    """Unlabelled records say explain's names (`mul₁`); `labels` names a Value otherwise."""
     y = tiny()
-    source = draw_graph(y, labels=read(y).names).source
+    source = draw_graph(y).source
     assert 'v2 [label="{ mul₁ | data -6 | grad 0 }"' in source
     assert 'v3 [label="{ add₁ | data -4.5 | grad 0 }"' in source
     assert '[label="{ y | data -0.9998' in source
-    assert "mul₁" not in draw_graph(y).source  # only on request
+    assert "dadd₁/dmul₁ * dmul₁/dx" in ag.explain(y, y.parents[0].parents[0].parents[0])
+    product = y.parents[0].parents[0]
+    assert 'v2 [label="{ x times w | data -6' in draw_graph(y, labels={product: "x times w"}).source
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ BIASES = {"b1": 0.35, "b2": 0.60}
 I1, I2 = 0.05, 0.10
 T_O1, T_O2 = 0.01, 0.99
 LEARNING_RATE = 0.5
+UPDATE_ORDER = ["w5", "w6", "w7", "w8", "w1", "w2", "w3", "w4"]  # as the tutorial works them
 
 # The tutorial's printed numbers, as printed (their digits are the precision to match).
 PUBLISHED_FORWARD = {
@@ -88,6 +89,11 @@ def forward(p: dict[str, Value]) -> dict[str, Value]:
     v["E_o2"] = 0.5 * (T_O2 - v["out_o2"]) ** 2
     v["E"] = _named(v["E_o1"] + v["E_o2"], "E")
     return v
+
+
+def tutorial_names(v: dict[str, Value]) -> dict[Value, str]:
+    """The tutorial's names for the errors that stay unlabelled (see `forward`), for pictures."""
+    return {v["E_o1"]: "E_o1", v["E_o2"]: "E_o2"}
 
 
 def learned(p: dict[str, Value], update_biases: bool) -> list[str]:
@@ -181,12 +187,19 @@ def main(argv: list[str] | None = None) -> int:
 
     args.out.mkdir(parents=True, exist_ok=True)
     try:
-        path = save_graph(v["E"], args.out / "worked_example.svg")
-        page = save_graph(v["E"], args.out / "worked_example.html")  # step through backprop
+        names = tutorial_names(v)
+        path = save_graph(v["E"], args.out / "worked_example.svg", names=names)
+        # the page steps through backprop, then the update: the output layer's weights first
+        params = [p[name] for name in UPDATE_ORDER]
+        page = save_graph(
+            v["E"], args.out / "worked_example.html", names=names, lr=LEARNING_RATE, params=params
+        )
         if args.practice:
             learning = [p[name] for name in learned(p, args.update_biases)]
             exercise = args.out / "worked_example_practice.html"
-            save_graph(v["E"], exercise, lr=LEARNING_RATE, params=learning, practice=True)
+            save_graph(
+                v["E"], exercise, lr=LEARNING_RATE, params=learning, practice=True, names=names
+            )
             print(f"\nThe worked example as an exercise (practice mode): {exercise}")
     except RendererError as error:
         print(f"\nComputation graph not drawn: {error}")
