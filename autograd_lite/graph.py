@@ -199,6 +199,7 @@ def _draw(
         marks = _positions(rule.name, len(parents))
         positioned = positioned or bool(marks)
         cut = False
+        rules = page.local_rules(graph, node, labels) if show_local else []
         for k, (parent, local) in enumerate(zip(parents, graph.locals[i])):
             if parent in ones:
                 continue
@@ -208,8 +209,10 @@ def _draw(
             edge: dict[str, str] = {}
             if marks:
                 edge |= {"headlabel": marks[k], "labelfontsize": "9", "labelfontcolor": "#3465a4"}
-            if show_local:
-                edge |= {"label": f"∂ {local:.4g}", "fontsize": "9", "fontcolor": "#555555"}
+            if show_local:  # the rule, with the numbers, and its value: ∂ 2*x = 2*1.5 = 3
+                said = _rule_text(rules[k]) if rules else ""
+                label = _printable(f"∂ {said} = {local:.4g}" if said else f"∂ {local:.4g}")
+                edge |= {"label": label, "fontsize": "9", "fontcolor": "#555555"}
             source = names[parent]
             shown = labels.get(parent, parent.label) or source
             dot.edge(tail(source, shown, into, op_name), op_name, **edge)
@@ -388,6 +391,24 @@ def _legend(
     for tail, head in itertools.pairwise(names[::-1] if across else names):
         box.edge(tail, head, style="invis")
     dot.subgraph(box)
+
+
+def _rule_text(rule: Mapping[str, str]) -> str:
+    """`2*x = 2*1.5` from a local rule and its numbers; just `2*x` when the numbers add nothing,
+    "" for a constant derivative (its value says it all)."""
+    text, at = rule["rule"], rule["at"]
+    if _is_number(text):
+        return ""
+    return text if at == text or _is_number(at) else f"{text} = {at}"
+
+
+def _is_number(text: str) -> bool:
+    """Whether `text` is one number (maybe in brackets)."""
+    try:
+        float(text.strip("()"))
+    except ValueError:
+        return False
+    return True
 
 
 def _legend_name(kind: str) -> str:

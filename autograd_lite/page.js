@@ -62,6 +62,10 @@
   const short = (x) => (Number.isFinite(x) ? String(Number(x.toPrecision(4))) : String(x));
   const long = (x) => (Number.isFinite(x) ? String(Number(x.toPrecision(8))) : String(x));
   const shown = (name) => (name ? byName.get(name).shown : "(a node not drawn)");
+  // A local derivative's rule from the table with its numbers, `2*sub₂ = 2*0.217072`; just the
+  // rule when the numbers add nothing; "" for a constant (its value says it all).
+  const isNumber = (t) => t !== "" && Number.isFinite(Number(t.replace(/^\((.*)\)$/, "$1")));
+  const ruleText = (t) => (!t.rule || isNumber(t.rule) ? "" : t.at === t.rule || isNumber(t.at) ? t.rule : `${t.rule} = ${t.at}`);
 
   // ---------------------------------------------------------------- the page's elements
   const $ = (id) => document.getElementById(id);
@@ -295,7 +299,8 @@
         lines.push(
           "",
           `grad(${p}) += grad(${via}) × ∂${via}/∂${p}`,
-          `  = ${long(t.upstream)} × ${long(t.local)}` + (t.rule ? `   (∂${via}/∂${p} = ${t.rule}${t.at ? " = " + t.at : ""})` : ""),
+          ...(ruleText(t) ? [`  ∂${via}/∂${p} = ${ruleText(t)} = ${long(t.local)}`] : []),
+          `  = ${long(t.upstream)} × ${long(t.local)}`,
           `  = ${long(t.product)}  →  grad(${p}) = ${long(c.after)}`,
         );
       }
@@ -359,7 +364,7 @@
         ...live.map(
           (t) =>
             `  ∂${n.shown}/∂${shown(t.from)} × tangent(${shown(t.from)}) = ${long(t.local)} × ${long(t.upstream)} = ${long(t.product)}` +
-            (t.rule ? `   (∂${n.shown}/∂${shown(t.from)} = ${t.rule}${t.at ? " = " + t.at : ""})` : ""),
+            (ruleText(t) ? `\n    (∂${n.shown}/∂${shown(t.from)} = ${ruleText(t)})` : ""),
         ),
         `  → tangent(${n.shown}) = ${long(after)}`,
       ];
@@ -429,7 +434,7 @@
       } else {
         lines.push(`  d${r.shown}/d${out.shown} = ${long(out.grad)}   (from ${r.shown})`);
       }
-      if (n.out !== n.net) lines.push(`  f'(net) = d${out.shown}/d${sum.shown} = ${long(slope.local)}` + (slope.rule ? `   (${slope.rule}${slope.at ? " = " + slope.at : ""})` : ""));
+      if (n.out !== n.net) lines.push(`  f'(net) = d${out.shown}/d${sum.shown} = ${long(slope.local)}` + (ruleText(slope) ? `   (${ruleText(slope)})` : ""));
       lines.push(`  δ = ${long(slope.local)} × ${long(out.grad)} = ${long(sum.grad)}`, "", "its weights' grads, δ × input:");
       const changes = [{ name: n.out, field: "delta", before: NaN, after: sum.grad, terms: [] }];
       n.weights.forEach((w, i) => {
@@ -687,7 +692,7 @@
     if (showGrad) lines.push(`grad ${long(Number(g.dataset.grad))}`);
     if (g.dataset.tangent !== undefined) lines.push(`d${n.shown}/d${shown(state.wrt)} ${long(Number(g.dataset.tangent))}`);
     for (const i of n.inputs) {
-      const rule = i.rule ? ` = ${i.rule}${i.at ? " = " + i.at : ""}` : "";
+      const rule = ruleText(i) ? ` = ${ruleText(i)}` : "";
       lines.push(`∂${n.shown}/∂${i.shown}${rule} = ${long(i.local)}`);
     }
     return lines.join("\n");
@@ -842,5 +847,6 @@
     layout: (name) => (name === undefined || state.view !== "graph" || !["LR", "TB"].includes(name) ? drawing.layout : (useLayout(name), open(), step(state.k), drawing.layout)),
     shown,
     format: { short, long },
+    say, // write a record's text, squeezed into the room the drawing gave it
   };
 })();

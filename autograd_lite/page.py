@@ -184,9 +184,11 @@ def _node(
     """What the page knows of one drawn Value, the contract's fields first."""
     i = graph.position[node]
     parents, locals_ = graph.parents[i], graph.locals[i]
-    inputs = [
-        {"name": names.get(parent), "shown": shown[parent], "local": _num(local)}
-        for parent, local in zip(parents, locals_)
+    inputs: list[dict[str, Any]] = [
+        {"name": names.get(parent), "shown": shown[parent], "local": _num(local), **rule}
+        for parent, local, rule in zip(
+            parents, locals_, local_rules(graph, node, shown), strict=True
+        )
     ]
     return {
         "name": names[node],
@@ -200,6 +202,30 @@ def _node(
         "formula": _formula(graph, node, shown) if graph.rules[i] is not None else "",
         "explain": derivation,
     }
+
+
+def local_rules(graph: Record, node: Value, shown: Mapping[Value, str]) -> list[dict[str, str]]:
+    """Per parent of `node`, its local derivative's rule from the table, over the names and
+    with the numbers: `{"rule": "2*sub₂", "at": "2*0.217072"}`."""
+    rule = graph.rule(node)
+    if rule is None:
+        return []
+    operands = graph.operands[graph.position[node]]
+    names = [shown[x] if isinstance(x, Value) else x for x in operands]
+    numbers = [_number(x.data) if isinstance(x, Value) else x for x in operands]
+    return [
+        {
+            "rule": rule.formula(k, shown[node], names),
+            "at": rule.formula(k, _number(node.data), numbers),
+        }
+        for k, x in enumerate(operands)
+        if isinstance(x, Value)
+    ]
+
+
+def _number(x: float) -> str:
+    """`x` as a rule's text writes a number in place of a name: 6 digits, negative in brackets."""
+    return f"({x:.6g})" if x < 0 else f"{x:.6g}"
 
 
 def _formula(graph: Record, node: Value, shown: Mapping[Value, str]) -> str:

@@ -380,11 +380,13 @@ def test_order_free_ops_have_no_position_marks() -> None:
 
 
 def test_local_derivatives_label_the_edges_on_request() -> None:
-    """show_local writes d(op)/d(input) on every input edge; the legend says what ∂ means."""
+    """show_local writes d(op)/d(input) on every input edge, its rule from the table with the
+    numbers in; the legend says what ∂ means."""
     x, y = Value(2.0, "x"), Value(3.0, "y")
     source = draw_graph(x / y, show_local=True).source
-    assert 'v0 -> v2_op [label="∂ 0.3333"' in source  # 1 / y
-    assert 'v1 -> v2_op [label="∂ -0.2222"' in source  # -x / y**2
+    assert 'v0 -> v2_op [label="∂ 1/y = 1/3 = 0.3333"' in source
+    assert 'v1 -> v2_op [label="∂ -x/y**2 = -2/3**2 = -0.2222"' in source
+    assert 'label="∂ 1"' in draw_graph(x + y, show_local=True).source  # a constant says itself
     assert "∂: local derivative" in source
     assert "∂" not in draw_graph(x / y).source
 

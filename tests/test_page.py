@@ -396,8 +396,8 @@ def test_hover_shows_the_numbers_and_local_derivatives(opened: Views) -> None:
     page.hover(f"g[data-value={division['name']}]")
     tip = page.inner_text("#tooltip")
     assert tip.splitlines()[:4] == ["div₁", "op /", "data -1.3333333", "grad -1"]
-    assert "∂div₁/∂y = 0.66666667" in tip  # d(y/x)/dy = 1/x
-    assert "∂div₁/∂x = 0.88888889" in tip  # -y/x**2
+    assert "∂div₁/∂y = 1/x = 1/1.5 = 0.66666667" in tip  # the rule, with the numbers
+    assert "∂div₁/∂x = -y/x**2 = -(-2)/1.5**2 = 0.88888889" in tip
 
 
 def test_click_highlights_exactly_the_paths_to_the_root(opened: Views) -> None:
@@ -696,7 +696,8 @@ def test_present_mode_puts_large_text_under_the_graph(
 
 STEP_LINES = re.compile(
     r"grad\((\S+)\) \+= grad\((\S+)\) × ∂\S+/∂\S+\n"
-    r"  = (\S+) × (\S+).*\n"
+    r"(?:  ∂\S+/∂\S+ = .* = \S+\n)?"  # the local derivative's rule, with its numbers
+    r"  = (\S+) × (\S+)\n"
     r"  = (\S+)  →  grad\(\S+\) = (\S+)"
 )
 
@@ -839,3 +840,18 @@ def test_the_command_line_writes_a_page_with_an_update_step(tmp_path: Path) -> N
     assert refused.stderr == (
         "autograd-lite: error: --lr 0.1 is for the interactive page: add -o FILE.html\n"
     )
+
+
+def test_a_step_says_the_rule_behind_each_local_derivative(opened: Views) -> None:
+    """The worked example's step where pow₂ passes its grad on: ∂pow₂/∂sub₂ = 2*sub₂, with
+    the numbers, then the product."""
+    page = opened["worked"].page
+    page.evaluate("autogradLite.step(3)")
+    assert page.inner_text("#step-text").splitlines()[1:7] == [
+        "pow₂ passes grad(pow₂) = 0.5 to its inputs",
+        "",
+        "grad(sub₂) += grad(pow₂) × ∂pow₂/∂sub₂",
+        "  ∂pow₂/∂sub₂ = 2*sub₂ = 2*0.217072 = 0.43414307",
+        "  = 0.5 × 0.43414307",
+        "  = 0.21707153  →  grad(sub₂) = 0.21707153",
+    ]
