@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed-dev
 DEMO_STAMP := $(VENV)/.installed
 TORCH_STAMP := $(VENV)/.installed-torch
 
-.PHONY: demo test lint bench clean
+.PHONY: demo notebook test lint bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,14 @@ $(TORCH_STAMP): $(STAMP)
 ## make demo: create .venv, install the project with its picture extras, run the main demo
 demo: $(DEMO_STAMP)
 	$(PY) -m demos.main
+
+$(VENV)/.installed-notebook: $(DEMO_STAMP)
+	$(PY) -m pip install --quiet jupyterlab
+	touch $@
+
+## make notebook: install the project with its picture extra and JupyterLab into .venv, open the tour
+notebook: $(VENV)/.installed-notebook
+	$(VENV)/bin/jupyter lab demos/backprop_tour.ipynb
 
 ## make test: create .venv, install with test extras and torch, lint and run the whole suite
 test: $(STAMP) $(TORCH_STAMP)

@@ -251,11 +251,23 @@ def _drawing_class() -> type[graphviz.Digraph]:
         values: list[Value]
         hidden: int  # how many Values were left out by max_nodes
 
+        def __repr__(self) -> str:
+            """What it is, in words: also what an untrusted notebook shows instead of SVG."""
+            root = self.values[-1] if self.values else None
+            about = f", output {root.label or 'f'} = {root.data:.6g}" if root else ""
+            return (
+                f"<the graph of {len(self.values)} Values{about}: SVG where the notebook is "
+                "trusted, its DOT text in .source>"
+            )
+
         def _repr_mimebundle_(
             self, include: object = None, exclude: object = None, **_: object
         ) -> dict[str, str]:
             try:
-                return {"image/svg+xml": render(self.source, "svg").decode()}
+                return {
+                    "image/svg+xml": render(self.source, "svg").decode(),
+                    "text/plain": repr(self),
+                }
             except RendererError as error:
                 return {"text/plain": str(error)}
 

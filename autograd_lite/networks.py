@@ -178,7 +178,7 @@ def network_dot(
             activation = graph.op(neuron.out) if neuron.out is not neuron.net else "linear"
             fields.append(f"{activation} {neuron.out.data:.4g}")
             if show_grad:
-                fields.append("δ = ?")
+                fields.append(f"{'δ = ?':\u00a0^16}")  # room for the δ the page writes
             lines.append(f'\t\t{ids[neuron.out]} [label="{" | ".join(fields)}"]')
         lines.append("\t}")
     last = layers(network)[-1]

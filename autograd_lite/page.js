@@ -469,7 +469,7 @@
     if (mode === "tangent") tangent = new Map(nodes.map((n) => [n.name, n.name === state.wrt ? 1 : 0]));
     if (mode === "update") for (const p of updateRaw.params) data.set(p.name, p.before);
     const delta = new Map();
-    if (mode === "neurons") for (const n of nodes) grad.set(n.name, 0);
+    if (mode === "neurons") for (const n of nodes) grad.set(n.name, NaN); // not yet known
     return { data, grad, tangent, delta };
   }
 
@@ -485,7 +485,7 @@
       else delete g.dataset.delta;
       if (f.delta) say(f.delta, values.delta.has(name) ? "δ = " + short(values.delta.get(name)) : "δ = ?");
     }
-    if (!g && f?.grad) say(f.grad, "grad " + short(values.grad.get(name)));
+    if (!g && f?.grad) say(f.grad, Number.isNaN(values.grad.get(name)) ? "grad ?" : "grad " + short(values.grad.get(name)));
   }
 
   // A field's new text, squeezed into the room Graphviz gave the text it drew (a tangent
@@ -531,8 +531,11 @@
   function mark(record) {
     clearMarks();
     const els = [];
+    const on = new Set([...record.acting, ...record.updated]);
+    // a Value's op belongs to the step when the step's numbers flow through it
+    const through = (name) => byName.get(name)?.parents.some((p) => on.has(p));
     const role = (name, r) => {
-      for (const el of [drawing.groups.get(name), drawing.ops.get(name)]) {
+      for (const el of [drawing.groups.get(name), through(name) && drawing.ops.get(name)]) {
         if (el) {
           el.dataset.role = r;
           els.push(el);
@@ -541,7 +544,6 @@
     };
     for (const name of record.acting) role(name, "acting");
     for (const name of record.updated) role(name, "updated");
-    const on = new Set([...record.acting, ...record.updated]);
     for (const e of drawing.edges) {
       if (on.has(e.from) && on.has(e.to) && e.from !== e.to) {
         e.g.classList.add("flow");
