@@ -254,7 +254,7 @@ def _drawing_class() -> type[graphviz.Digraph]:
         def __repr__(self) -> str:
             """What it is, in words: also what an untrusted notebook shows instead of SVG."""
             root = self.values[-1] if self.values else None
-            about = f", output {root.label or 'f'} = {root.data:.6g}" if root else ""
+            about = f", output {_printable(root.label) or 'f'} = {root.data:.6g}" if root else ""
             return (
                 f"<the graph of {len(self.values)} Values{about}: SVG where the notebook is "
                 "trusted, its DOT text in .source>"

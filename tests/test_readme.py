@@ -32,6 +32,7 @@ RUN_BY = {
     "make test": "(this suite itself, which .ci/run runs)",
     "make lint": "(ruff and mypy: the first half of make test)",
     "make bench": "(not run: it installs micrograd from the package index and takes minutes)",
+    "make notebook": "(tests/test_notebook.py checks what it installs and opens)",
     "python3 -m venv .venv": "clone",
     ".venv/bin/pip install .": "clone",
     ".venv/bin/autograd-lite --help": "test_the_venv_commands_work_by_path_or_activated",
