@@ -127,6 +127,21 @@ def _nan_at_infinity(fn: Callable[[float], float], doc: str) -> Callable[[float]
     return forward
 
 
+def _one_minus_square(x: Any) -> Any:
+    """1 - x², for derivatives: (1 - x)(1 + x) for 0.5 <= |x| < 1, exact near ±1 where 1 - x * x
+    loses its digits (asin'(1 - 2**-30) was 2e-10 off); 1 - x * x nearer 0, where the product's
+    derivative (1 - x) - (1 + x) would lose them instead, and at ±1, where the product's factor
+    0 would meet an infinite adjoint (inf * 0 = nan, not the slope's inf)."""
+    if -0.5 < x < 0.5 or x <= -1.0 or x >= 1.0:
+        return 1.0 - x * x
+    return (1.0 - x) * (1.0 + x)
+
+
+def _square_minus_one(x: Any) -> Any:
+    """x² - 1 for acosh (x >= 1), exact near 1 as (x - 1)(x + 1), and as x * x - 1 at 1 itself."""
+    return x * x - 1.0 if x <= 1.0 else (x - 1.0) * (x + 1.0)
+
+
 # ---------------------------------------------------------------- powers by IEEE, for derivatives
 
 
@@ -325,7 +340,12 @@ _exp = _beyond_range_inf(math.exp, "e ** x; inf past about x = 709.78.")
 exp = Rule("exp", _exp, (lambda x, out: out,), formulas=("out",), array=lambda np: (np.exp, None))
 
 _expm1 = _beyond_range_inf(math.expm1, "e ** x - 1, accurate near 0; inf past about x = 709.78.")
-expm1 = Rule("expm1", _expm1, (lambda x, out: out + 1.0,), formulas=("out + 1",))
+expm1 = Rule(
+    "expm1",
+    _expm1,
+    (lambda x, out: _exp(x) if type(x) is float else exp(x),),  # not out + 1: 0 at x = -40
+    formulas=("exp(x)",),
+)
 
 
 def _exp2(x: float) -> float:
@@ -501,7 +521,7 @@ def _asin(x: float) -> float:
 asin = Rule(
     "asin",
     _asin,
-    (lambda x, out: _power(1.0 - x * x, -0.5),),
+    (lambda x, out: _power(_one_minus_square(x), -0.5),),
     domain=("[-1, 1]",),
     formulas=("1/sqrt(1 - x**2)",),
 )
@@ -517,7 +537,7 @@ def _acos(x: float) -> float:
 acos = Rule(
     "acos",
     _acos,
-    (lambda x, out: -_power(1.0 - x * x, -0.5),),
+    (lambda x, out: -_power(_one_minus_square(x), -0.5),),
     domain=("[-1, 1]",),
     formulas=("-1/sqrt(1 - x**2)",),
 )
@@ -569,10 +589,23 @@ def _hypot(x: float, y: float) -> float:
         return inf
 
 
+def _hypot_partial(x: Any, y: Any, out: Any) -> Any:
+    """d hypot(x, y) / dx = x / out. On Values, written over the smaller ratio of the two
+    (sign(x) / hypot(1, y/x), or (x/|y|) / hypot(x/y, 1)), so that the derivatives after it
+    keep their digits: by x / out, d²/dx² is 1/out - x²/out³, which cancels to 0 for |x| >> |y|
+    (hypot''(1e8, 1) = 1e-24)."""
+    if type(out) is float or not 0.0 < out < inf:  # the origin (nan, a kink), and ±inf
+        return _over(x, out)
+    size = abs_rule(y)  # compared, not read: compile keeps the branch as a guard
+    if abs_rule(x) >= size:
+        return sign(x) / hypot(1.0, y / x)
+    return x / size / hypot(x / y, 1.0)
+
+
 hypot = Rule(
     "hypot",
     _hypot,
-    (lambda x, y, out: _over(x, out), lambda x, y, out: _over(y, out)),
+    (_hypot_partial, lambda x, y, out: _hypot_partial(y, x, out)),
     kinks=lambda x, y: (x, y),  # the origin (kinks are where a quantity changes sign)
     formulas=("x/out", "y/out"),
 )
@@ -593,13 +626,38 @@ sinh = Rule("sinh", _sinh, (lambda x, out: cosh(x),), formulas=("cosh(x)",))
 
 _cosh = _beyond_range_inf(math.cosh, "Hyperbolic cosine; inf past about |x| = 710.")
 cosh: Rule = Rule("cosh", _cosh, (lambda x, out: sinh(x),), formulas=("sinh(x)",))
+
+
+def _tanh_partial(x: Any, out: Any) -> Any:
+    """1 - tanh², written as 4 s(2x) s(-2x) where tanh nears ±1 (|x| >= 1), so that neither
+    it nor the derivatives after it cancel to 0 in the tails (tanh'(20) = 1.7e-17)."""
+    if type(x) is float:
+        if -1.0 < x < 1.0:
+            return 1.0 - out * out
+        e = math.exp(-2.0 * math.fabs(x))  # nan for nan
+        return 4.0 * e / ((1.0 + e) * (1.0 + e))
+    if -1.0 < x < 1.0:  # a comparison, not a read of x.data: compile keeps it as a guard
+        return 1.0 - out * out
+    return 4.0 * sigmoid(2.0 * x) * sigmoid(-2.0 * x)
+
+
+def _tanh_arrays(np: Any) -> tuple[Any, ...]:
+    """tanh over arrays, and its partial by the float one's two forms."""
+
+    def partial(x: Any, out: Any) -> Any:
+        e = np.exp(-2.0 * np.abs(x))
+        return np.where(np.abs(x) < 1.0, 1.0 - out * out, 4.0 * e / ((1.0 + e) * (1.0 + e)))
+
+    return np.tanh, partial
+
+
 tanh = Rule(
     "tanh",
     math.tanh,
-    (lambda x, out: 1.0 - out * out,),
+    (_tanh_partial,),
     doc="Hyperbolic tangent (finite for any x).",
     formulas=("1 - out**2",),
-    array=lambda np: (np.tanh, None),
+    array=_tanh_arrays,
 )
 
 
@@ -626,7 +684,7 @@ def _acosh(x: float) -> float:
 acosh = Rule(
     "acosh",
     _acosh,
-    (lambda x, out: _power(x * x - 1.0, -0.5),),
+    (lambda x, out: _power(_square_minus_one(x), -0.5),),
     domain=(">= 1",),
     formulas=("1/sqrt(x**2 - 1)",),
 )
@@ -642,7 +700,7 @@ def _atanh(x: float) -> float:
 atanh = Rule(
     "atanh",
     _atanh,
-    (lambda x, out: _inv(1.0 - x * x),),
+    (lambda x, out: _inv(_one_minus_square(x)),),
     domain=("(-1, 1)",),
     formulas=("1/(1 - x**2)",),
 )
@@ -659,20 +717,37 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
+def _sigmoid_partial(x: Any, out: Any) -> Any:
+    """s(x) * s(-x), which is s * (1 - s) without its cancellation as s nears 1: every order
+    keeps its digits in both tails (s'(37) = 8.5e-17, not 0). Near 0, where s(-x) - s(x) in
+    s'' would cancel instead, it is tanh'(x/2) / 4."""
+    if type(x) is float:
+        e = math.exp(-math.fabs(x))  # nan for nan
+        return e / ((1.0 + e) * (1.0 + e))
+    if -2.0 < x < 2.0:  # tanh(x/2)'s partial there keeps s'' = -s' tanh(x/2) exact
+        return 0.25 * _tanh_partial(0.5 * x, tanh(0.5 * x))
+    return out * sigmoid(-x)
+
+
 def _sigmoid_arrays(np: Any) -> tuple[Any, ...]:
-    """sigmoid over arrays, by the float function's two branches (no overflow either side)."""
+    """sigmoid over arrays, by the float function's two branches (no overflow either side),
+    and its partial s(x) s(-x) as the float one computes it."""
 
     def forward(x: Any) -> Any:
         e = np.exp(-np.abs(x))
         return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
-    return forward, None
+    def partial(x: Any, out: Any) -> Any:
+        e = np.exp(-np.abs(x))
+        return e / ((1.0 + e) * (1.0 + e))
+
+    return forward, partial
 
 
 sigmoid: Rule = Rule(
     "sigmoid",
     _sigmoid,
-    (lambda x, out: out * (1.0 - out),),
+    (_sigmoid_partial,),
     formulas=("out*(1 - out)",),
     array=_sigmoid_arrays,
 )
@@ -706,20 +781,33 @@ def _silu(x: float) -> float:
 
 
 def _silu_partial(x: Any, out: Any) -> Any:
+    """s + x * s', with sigmoid's own s' = s(x) s(-x): no 1 - s to cancel as s nears 1, and
+    the orders after it, 2s' + x s'' and 3s'' + x s''', add terms of one sign near 0."""
+    if type(x) is float:
+        e = math.exp(-math.fabs(x))  # nan for nan
+        near, far = 1.0 / (1.0 + e), e / (1.0 + e)  # s(|x|) and s(-|x|)
+        return (near if x >= 0 else far) + x * near * far
     s = sigmoid(x)
-    return s * (1.0 + x * (1.0 - s))
+    return s + x * _sigmoid_partial(x, s)
 
 
 silu = Rule("silu", _silu, (_silu_partial,), formulas=("sigmoid(x)*(1 + x*(1 - sigmoid(x)))",))
 
 
 def _gelu(x: float) -> float:
-    """x * Phi(x) with Phi the normal distribution function, the exact (erf) form; nan at -inf."""
-    return 0.5 * x * (1.0 + math.erf(x * _INV_SQRT2))
+    """x * Phi(x) with Phi the normal distribution function, the exact (erf) form; nan at -inf.
+
+    Phi(x) = erfc(-x / sqrt 2) / 2 rather than (1 + erf(x / sqrt 2)) / 2, which is 0 for
+    x < -8.3: so gelu and its derivatives keep their digits in the left tail too."""
+    return 0.5 * x * math.erfc(-x * _INV_SQRT2)
 
 
 def _gelu_partial(x: Any, out: Any) -> Any:
-    return 0.5 * (1.0 + erf(x * _INV_SQRT2)) + x * _INV_SQRT_2PI * exp(-0.5 * x * x)
+    return 0.5 * _erfc(-x * _INV_SQRT2) + x * _INV_SQRT_2PI * exp(-0.5 * x * x)
+
+
+_erfc = Rule("erfc", math.erfc, (lambda x, out: -_TWO_OVER_SQRT_PI * exp(-(x * x)),))
+"""1 - erf(x) without its cancellation for large x: only inside gelu, never in the table."""
 
 
 gelu = Rule(
@@ -847,15 +935,23 @@ def _clamp(x: float, lo: float, hi: float) -> float:
 
 
 def _clamp_d_x(x: Any, lo: Any, hi: Any, out: Any) -> float:
-    return 1.0 if lo <= x <= hi else FLAT
+    return 1.0 if lo <= x <= hi else _flat_unless_nan(out)
 
 
 def _clamp_d_lo(x: Any, lo: Any, hi: Any, out: Any) -> float:
-    return 1.0 if x < lo <= hi else FLAT  # PyTorch: lo < hi, so clamp(x, t, t) had 0
+    return (
+        1.0 if x < lo <= hi else _flat_unless_nan(out)
+    )  # PyTorch: lo < hi, so clamp(x, t, t) had 0
 
 
 def _clamp_d_hi(x: Any, lo: Any, hi: Any, out: Any) -> float:
-    return 1.0 if x > hi or hi < lo else FLAT
+    return 1.0 if x > hi or hi < lo else _flat_unless_nan(out)
+
+
+def _flat_unless_nan(out: Any) -> float:
+    """FLAT off clamp's bounds; nan where clamp is nan (an input is), as the policy has every
+    rule at nan (PyTorch says 0 toward x there, which would hide the nan in the gradient)."""
+    return FLAT if out <= out else nan  # False at nan alone (== on Values is identity)
 
 
 clamp = Rule(

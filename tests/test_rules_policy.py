@@ -372,3 +372,11 @@ def test_comparisons_with_nan_are_false_as_for_floats() -> None:
     assert not (n <= 1)
     assert not (n >= 1)
     assert not (n < n)
+
+
+def test_clamp_at_nan_has_a_nan_slope_toward_every_input() -> None:
+    """clamp(nan, lo, hi) is nan, and so is its slope toward x, lo and hi (was 0.0: a nan
+    that stopped there made a gradient look finite); off its bounds the slope is still 0."""
+    for point in [(nan, -1.0, 1.0), (0.5, nan, 1.0), (0.5, -1.0, nan)]:
+        assert all(math.isnan(d) for d in ag.grad(ag.clamp, (0, 1, 2))(*point))
+    assert ag.grad(ag.clamp, (0, 1, 2))(2.0, -1.0, 1.0) == (0.0, 0.0, 1.0)

@@ -1965,6 +1965,10 @@ UNDERFLOW = (
     "masks as the origin"
 )
 OVERFLOW = "-2xy / (x² + y²)² = -5e599 is beyond the float range: ±inf (policy 2); PyTorch: nan"
+CLAMP_AT_NAN = (
+    "NaN goes through: clamp at nan is nan, and so is its slope toward every input; PyTorch's "
+    "0 there would hide the nan from the gradient"
+)
 ELU_AT_0 = (
     "every derivative of elu at 0 (and -0.0) is the x <= 0 branch's (elu'(0) = alpha, as "
     "PyTorch); PyTorch takes the higher ones from the other branch"
@@ -2003,6 +2007,11 @@ DEVIATIONS: dict[tuple[str, tuple[float, ...], tuple[int, ...], str], str] = {
     ("**", (-0.0, 0.5), (0,), "d0"): SIGNED_ZERO,  # ours inf, PyTorch -inf
     ("**", (0.0, 2.0), (1,), "d000"): MASKED,  # ours 0.0, PyTorch nan
     ("**", (0.0, 2.0), (1,), "d00"): MASKED,  # ours 0.0, PyTorch nan
+    ("hypot", (1e-300, 1e-300), (0, 1), "d000"): OVERFLOW,  # ours -inf, PyTorch nan
+    ("hypot", (1e-300, 1e-300), (0, 1), "d111"): OVERFLOW,  # ours -inf, PyTorch nan
+    ("clamp", (nan, 0.0, 1.0), (0, 1, 2), "d0"): CLAMP_AT_NAN,  # ours nan, PyTorch 0.0
+    ("clamp", (nan, 0.0, 1.0), (0, 1, 2), "d1"): CLAMP_AT_NAN,  # ours nan, PyTorch 0.0
+    ("clamp", (nan, 0.0, 1.0), (0, 1, 2), "d2"): CLAMP_AT_NAN,  # ours nan, PyTorch 0.0
     ("elu", (0.0, 1.0), (0,), "d000"): ELU_AT_0,  # ours 1.0, PyTorch 0.0
     ("elu", (0.0, 1.0), (0,), "d00"): ELU_AT_0,  # ours 1.0, PyTorch 0.0
     ("elu", (0.0, 0.5), (0,), "d000"): ELU_AT_0,  # ours 0.5, PyTorch 0.0
