@@ -35,6 +35,11 @@ ENTRY_POINTS: dict[str, tuple[str, Callable[[Any], float]]] = {
     "value_and_grad": (DIFFERENTIATED, lambda v: ag.value_and_grad(_tanh_plus)(v)[1]),
     "hessian": (DIFFERENTIATED, lambda v: ag.hessian(_tanh_plus)(v)[0][0]),
     "gradcheck": ("gradcheck", lambda v: float(ag.gradcheck(_tanh_plus, [v]))),
+    "compile": ("compile", lambda v: ag.compile(_tanh_plus)(v)[1][0]),
+    "jvp's tangent": (
+        "jvp(_tanh_plus): tangent 0",
+        lambda v: ag.jvp(_tanh_plus, [0.5], [v])[1],
+    ),
 }
 """Each way a number enters the engine: what its refusal names, and a call giving a float."""
 

@@ -101,7 +101,7 @@ class CompiledFunction:
             return self._untraced(args)
         if any(map(_is_batch_type, types)):
             return self._batch(args)
-        return self(*map(as_float, args))  # ints, numpy scalars...; TypeError for the rest
+        return self(*[as_float(arg, "compile") for arg in args])  # ints, numpy scalars, bools
 
     def _untraced(self, point: Sequence[float]) -> Any:
         """A call that fits no trace: trace `f` there, or run it directly past the limit."""
@@ -142,7 +142,7 @@ class CompiledFunction:
         size: int | None = None
         for i, arg in enumerate(args):
             if not _is_batch(arg):
-                prepared.append(as_float(arg))  # TypeError for junk
+                prepared.append(as_float(arg, "compile"))  # TypeError for junk
                 layout.append(False)
                 continue
             array = np.asarray(arg, dtype=float)  # TypeError or ValueError for junk
