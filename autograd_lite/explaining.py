@@ -48,7 +48,8 @@ def explain(output: Value, wrt: Value, max_paths: int = 8, *, steps: bool = Fals
     with 8-decimal numbers, followed by the sum. When there are more than `max_paths` paths,
     the largest (by magnitude) are shown and the rest summed up. Unlabelled `output` and `wrt`
     are called f and v. With `steps`, the backward pass follows edge by edge:
-    `grad(parent) += grad(node) * local`, with numbers, over the Values between the two.
+    `grad(parent) += grad(node) * local`, with numbers, over the Values between the two, each
+    line ending with the local derivative's formula from the rules table, `(dp/dx = 2*x)`.
     TypeError when either is not a Value, ValueError when `max_paths` is below 1.
     """
     for name, value in (("output", output), ("wrt", wrt)):
@@ -235,6 +236,17 @@ def _text(
     return "\n".join(text)
 
 
+def _formulas(graph: Record, node: Value, names: Mapping[Value, str]) -> list[str]:
+    """The local derivative toward each parent of `node` as its rule's formula, in the names
+    of the text (`2*x`, `s*(1 - s)`); constant operands appear as their numbers."""
+    i = graph.position[node]
+    rule, operands = graph.rules[i], graph.operands[i]
+    assert rule is not None  # only nodes with parents pass adjoints on
+    shown = [names[x] if isinstance(x, Value) else x for x in operands]
+    inputs = [k for k, x in enumerate(operands) if isinstance(x, Value)]  # the parents, in order
+    return [rule.formula(k, names[node], shown) for k in inputs]
+
+
 def _steps(graph: Record, between: set[Value], names: Mapping[Value, str]) -> str:
     """The reverse pass over the nodes of `between`, one line per edge with its numbers.
 
@@ -246,7 +258,8 @@ def _steps(graph: Record, between: set[Value], names: Mapping[Value, str]) -> st
     for updates in graph.reverse_pass.updates:
         if not updates or updates[0].node not in between:
             continue
-        for node, parent, local, adjoint, total in updates:
+        formulas = _formulas(graph, updates[0].node, names)
+        for (node, parent, local, adjoint, total), formula in zip(updates, formulas):
             if parent not in between:
                 continue
             n, p = names[node], names[parent]
@@ -257,7 +270,7 @@ def _steps(graph: Record, between: set[Value], names: Mapping[Value, str]) -> st
             if parent in reached:
                 line += f", so grad({p}) = {_number(total)}"
             reached.add(parent)
-            lines.append(line)
+            lines.append(f"{line}   (d{n}/d{p} = {formula})")
     return "\n".join(lines)
 
 

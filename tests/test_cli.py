@@ -236,8 +236,10 @@ def test_explain_steps_prints_the_backward_pass() -> None:
     assert done.stdout.splitlines() == [
         "df/dy = df/dmul₁ * dmul₁/dy = 1.00000000 * 1.50000000 = 1.50000000",
         "backward pass, edge by edge, from grad(f) = 1:",
-        "  grad(mul₁) += grad(f) * df/dmul₁ = 1.00000000 * 1.00000000 = 1.00000000",
-        "  grad(y) += grad(mul₁) * dmul₁/dy = 1.00000000 * 1.50000000 = 1.50000000",
+        "  grad(mul₁) += grad(f) * df/dmul₁ = 1.00000000 * 1.00000000 = 1.00000000"
+        "   (df/dmul₁ = 1)",
+        "  grad(y) += grad(mul₁) * dmul₁/dy = 1.00000000 * 1.50000000 = 1.50000000"
+        "   (dmul₁/dy = x)",
     ]
 
 

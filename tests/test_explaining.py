@@ -125,13 +125,31 @@ def test_steps_write_out_the_backward_pass_edge_by_edge() -> None:
     lines = explain(y, x, steps=True).splitlines()
     assert lines[4:] == [
         "backward pass, edge by edge, from grad(y) = 1:",
-        "  grad(mul₁) += grad(y) * dy/dmul₁ = 1.00000000 * 1.00000000 = 1.00000000",
-        "  grad(x) += grad(y) * dy/dx = 1.00000000 * 1.00000000 = 1.00000000",
+        "  grad(mul₁) += grad(y) * dy/dmul₁ = 1.00000000 * 1.00000000 = 1.00000000"
+        "   (dy/dmul₁ = 1)",
+        "  grad(x) += grad(y) * dy/dx = 1.00000000 * 1.00000000 = 1.00000000   (dy/dx = 1)",
         "  grad(x) += grad(mul₁) * dmul₁/dx = 1.00000000 * 3.00000000 = 3.00000000,"
-        " so grad(x) = 4.00000000",
+        " so grad(x) = 4.00000000   (dmul₁/dx = x)",
         "  grad(x) += grad(mul₁) * dmul₁/dx = 1.00000000 * 3.00000000 = 3.00000000,"
-        " so grad(x) = 7.00000000",
+        " so grad(x) = 7.00000000   (dmul₁/dx = x)",
     ]
+
+
+def test_each_step_ends_with_its_local_derivative_s_formula() -> None:
+    """The update line names where its local number comes from, in the text's own names:
+    the rule's formula with the node and its operands put in (x ** 2 reads 2*x)."""
+    x = Value(3.0, "x")
+    p = labelled(x**2, "p")
+    s = labelled(ag.sigmoid(p), "s")
+    lines = explain(s, x, steps=True).splitlines()
+    assert lines[-2:] == [
+        "  grad(p) += grad(s) * ds/dp = 1.00000000 * 0.00012338 = 0.00012338   (ds/dp = s*(1 - s))",
+        "  grad(x) += grad(p) * dp/dx = 0.00012338 * 6.00000000 = 0.00074028   (dp/dx = 2*x)",
+    ]
+    q = labelled(x**2, "q")
+    assert explain(q, x, steps=True).splitlines()[-1] == (
+        "  grad(x) += grad(q) * dq/dx = 1.00000000 * 6.00000000 = 6.00000000   (dq/dx = 2*x)"
+    )
 
 
 def test_steps_on_the_network_end_at_the_gradient_backward_gives() -> None:
@@ -142,7 +160,9 @@ def test_steps_on_the_network_end_at_the_gradient_backward_gives() -> None:
     last = text.splitlines()[-1]
     assert last.startswith("  grad(w1) += grad(mul")
     v["E"].backward()
-    assert float(last.rsplit("= ", 1)[1]) == pytest.approx(v["w1"].grad, abs=1e-8)
+    numbers, formula = last.split("   (")
+    assert formula.endswith(" = i1)")  # d(w1 * i1)/dw1, in the network's names
+    assert float(numbers.rsplit("= ", 1)[1]) == pytest.approx(v["w1"].grad, abs=1e-8)
 
 
 def test_node_names_skip_names_labels_already_have() -> None:
