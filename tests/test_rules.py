@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pytest
 
 import autograd_lite as ag
-from autograd_lite import Value, expr, primitive, rules
+from autograd_lite import Value, expr, rules
 from autograd_lite.rules import RULES
 
 UPSTREAM = -1.7  # a non-trivial seed: a rule that ignores the upstream gradient is caught
@@ -264,59 +264,6 @@ def test_dot_of_unequal_lengths() -> None:
         ag.dot([Value(1.0)] * 3, [1.0, 2.0])
 
 
-# ---------------------------------------------------------------- primitive
-
-
-def _softplus(x: float) -> float:
-    return math.log1p(math.exp(x))
-
-
-def test_primitive_matches_its_closed_form() -> None:
-    """A user primitive differentiates like a built-in and accepts numbers and Values."""
-    softplus = ag.primitive("softplus", _softplus, grads=(ag.sigmoid,))
-    assert softplus(0.0) == pytest.approx(math.log(2.0))
-    x = Value(0.3)
-    y = softplus(x * 2.0)
-    y.backward()
-    assert y.op == "softplus"
-    assert x.grad == pytest.approx(2.0 * _sigmoid(0.6), rel=1e-12)
-
-
-def test_primitive_with_two_arguments() -> None:
-    """Each argument gets its own partial; numbers on either side work."""
-    hypot = ag.primitive(
-        "hypot",
-        math.hypot,
-        grads=(lambda x, y: x / (x * x + y * y) ** 0.5, lambda x, y: y / (x * x + y * y) ** 0.5),
-    )
-    x, y = Value(3.0), Value(4.0)
-    out = hypot(x, y)
-    out.backward()
-    assert (out.data, x.grad, y.grad) == pytest.approx((5.0, 0.6, 0.8))
-    assert hypot(3.0, 4.0) == 5.0
-    z = Value(3.0)
-    hypot(z, 4.0).backward()
-    assert z.grad == pytest.approx(0.6)
-
-
-def test_primitive_rejects_a_non_real_result() -> None:
-    """A primitive whose function returns something that is not a real number says so."""
-    broken = ag.primitive("broken", lambda x: complex(x, 1.0), grads=(lambda x: 1.0,))
-    with pytest.raises(TypeError, match=r"broken.*complex"):
-        broken(Value(1.0))
-
-
-def test_primitive_arity_and_arguments_are_checked() -> None:
-    """Bad primitive definitions and calls fail with the primitive's name."""
-    softplus = ag.primitive("softplus", _softplus, grads=(ag.sigmoid,))
-    with pytest.raises(TypeError, match="softplus takes 1 argument"):
-        softplus(1.0, 2.0)  # type: ignore[call-overload]
-    with pytest.raises(TypeError, match="one callable partial"):
-        ag.primitive("bad", _softplus, grads=())
-    with pytest.raises(TypeError, match="callable fn"):
-        ag.primitive("bad", 3.0, grads=(ag.sigmoid,))  # type: ignore[arg-type]
-
-
 @pytest.mark.parametrize(
     ("function", "p"),
     [
@@ -338,28 +285,6 @@ def test_empty_sum_and_dot_are_float_zero() -> None:
     """No terms: 0.0, a float like every other result on numbers."""
     assert type(ag.sum([])) is float
     assert type(ag.dot([], [])) is float
-
-
-def test_primitive_partial_that_is_not_a_number() -> None:
-    """A partial returning something other than a number is named when the node is built."""
-    bad = ag.primitive("bad", lambda x: x, grads=(lambda x: "slope",))
-    with pytest.raises(TypeError, match=r"'bad'.*argument 0 returned str 'slope'"):
-        bad(Value(1.0))
-
-
-def test_a_primitive_whose_fn_does_not_fit_its_grads_is_refused_at_once() -> None:
-    """Two-argument fn, one partial: the mismatch is named when the primitive is made."""
-    with pytest.raises(TypeError, match=r"primitive 'bad': fn\(a, b\) does not take 1 argument"):
-        primitive("bad", lambda a, b: a * b, grads=(lambda a, b: b,))
-
-
-def test_a_primitive_s_own_errors_name_it_and_the_point() -> None:
-    """math's bare 'math domain error' gains the primitive's name and the number."""
-    my_log = primitive("my_log", math.log, grads=(lambda x: 1 / x,))
-    with pytest.raises(ValueError, match=r"^primitive 'my_log' at -1\.0: math domain error$"):
-        my_log(-1.0)
-    with pytest.raises(ValueError, match=r"^primitive 'my_log' at -1\.0: math domain error$"):
-        my_log(Value(-1.0))
 
 
 # ---------------------------------------------------------------- each partial's formula text
@@ -431,17 +356,3 @@ def test_every_formula_is_the_formula_language_and_equals_its_partial(name: str)
 def test_a_formula_reads_with_the_graph_s_names(rule, i, names, text) -> None:
     """The node's name, its operands' names and constant operands' numbers are put in."""
     assert rule.formula(i, names[0], names[1:]) == text
-
-
-def test_a_primitive_s_formula_is_its_own_or_says_which_derivative() -> None:
-    """A primitive's formula is over fn's parameter names; without one it reads d name/d arg."""
-    mine = primitive("soft", lambda u: math.log1p(math.exp(u)), grads=(ag.sigmoid,))
-    assert mine.formula(0, "q", ["z"]) == "dsoft/dz"
-    told = primitive(
-        "soft", lambda u: math.log1p(math.exp(u)), grads=(ag.sigmoid,), formulas=("sigmoid(u)",)
-    )
-    assert told.formula(0, "q", ["z"]) == "sigmoid(z)"
-    with pytest.raises(ValueError, match=r"'soft': the formula 'sigmoid\(x\)' uses 'x'"):
-        primitive("soft", lambda u: u, grads=(ag.sigmoid,), formulas=("sigmoid(x)",))
-    with pytest.raises(ValueError, match="is not a formula"):
-        primitive("soft", lambda u: u, grads=(ag.sigmoid,), formulas=("sigmoid(",))
