@@ -569,7 +569,10 @@
     slider.max = String(last);
     slider.value = String(k);
     counter.textContent = `${k} / ${last}`;
-    const focus = [...record.acting, ...record.updated].map((n) => drawing.groups.get(n)).filter(Boolean);
+    // when not all fits, the view centres on the one Value the step is about: the one it
+    // computes (forward, tangent, update), else the one that passes its grad on (backward)
+    const about = record.updated.length === 1 ? record.updated : [...record.acting, ...record.updated];
+    const focus = about.map((n) => drawing.groups.get(n)).filter(Boolean);
     camera.shot = [union(els.map(boxOf)), union(focus.slice(0, 1).map(boxOf))];
     frame(...camera.shot);
     remember();
