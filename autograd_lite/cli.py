@@ -5,7 +5,9 @@ Bad input of any kind prints one line to stderr and exits with status 2, never a
 the user's text in a message has its control characters escaped, so it stays on that line.
 Every number the commands take or print is finite, one policy for all of them: `--at x=inf` is
 refused, and so is a point where the formula's value or a first derivative (or, for
-`grad --order 2`, a second one) comes out inf or nan.
+`grad --order 2`, a second one) comes out inf or nan; the refusal says where in the graph the
+nan or infinity began (`anomaly.describe`). A file to write is checked before any work: its
+folder must exist and be writable.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ import sys
 import textwrap
 from collections.abc import Sequence
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import NoReturn
 
 from autograd_lite import __version__
+from autograd_lite.anomaly import describe
 from autograd_lite.exercises import LEVELS, exercise
 from autograd_lite.explaining import explain
 from autograd_lite.expr import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, Expression, fold, parse
@@ -252,7 +256,7 @@ def _grad(args: argparse.Namespace) -> int:
                 by = f"d{first}2" if i == j else f"d{first}d{names[j]}"
                 lines.append((f"d2f/{by}", matrix[i][j]))
     for name, number in lines:
-        _finite(name, number, point)
+        _finite(name, number, point, output)
     for name, number in lines:
         print(f"{name} = {_ten_digits(number)}")
     return 0
@@ -264,6 +268,8 @@ def _draw(args: argparse.Namespace) -> int:
     page = args.output is not None and args.output.lower().endswith(".html")
     if args.lr is not None and not page:
         raise CommandError(f"--lr {args.lr:g} is for the interactive page: add -o FILE.html")
+    if args.output is not None:
+        writable(args.output)
     if args.output is None:
         drawing = draw_graph(output, args.rankdir or "LR", args.max_nodes, show_local=args.local)
         print(drawing.source, end="")
@@ -323,6 +329,7 @@ def _check(args: argparse.Namespace) -> int:
 def _practice(args: argparse.Namespace) -> int:
     if not str(args.output).lower().endswith(".html"):
         raise CommandError(f"the practice page is HTML: -o needs a .html file, got {args.output}")
+    writable(args.output)
     _, output = _exercise_or_formula(args)
     print(f"wrote {save_graph(output, args.output, practice=True)}")
     return 0
@@ -331,6 +338,7 @@ def _practice(args: argparse.Namespace) -> int:
 def _worksheet(args: argparse.Namespace) -> int:
     for path in filter(None, (args.output, args.answers)):
         check_format(path)  # before anything is written
+        writable(path)
     title, output = _exercise_or_formula(args)
     paths = [save_worksheet(output, args.output, title=title)]
     if args.answers:
@@ -342,18 +350,41 @@ def _worksheet(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- helpers
 
 
+def writable(path: str | os.PathLike[str], *, make_folders: bool = False) -> Path:
+    """`path` as a Path once it is clear a file can be written there, else CommandError (exit 2).
+
+    Checked before any work, so a bad path costs nothing and leaves nothing behind: `path` is
+    not a folder, and its folder exists and is writable. With `make_folders` (for a writer that
+    makes the missing folders) the nearest folder that exists must be writable instead.
+    """
+    target = Path(path)
+    name = repr(str(target))
+    if target.is_dir():
+        raise CommandError(f"cannot write {name}: it is a folder; give a file name in it")
+    folder = target.parent
+    while make_folders and not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.exists():
+        raise CommandError(f"cannot write {name}: the folder {str(folder)!r} does not exist")
+    if not folder.is_dir():
+        raise CommandError(f"cannot write {name}: {str(folder)!r} is a file, not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CommandError(f"cannot write {name}: the folder {str(folder)!r} is not writable")
+    return target
+
+
 def _exercise_or_formula(args: argparse.Namespace) -> tuple[str, Value]:
     """The formula and its point as one line of text, and its output Value with its graph:
     from EXPR and --at, or from the exercise of --seed and --level (said on stdout)."""
     if args.seed is None:
         expr, point = _formula(args)
-        _, output = _evaluate(expr, point)
+        _, output = _differentiate(expr, point)
         return f"{args.expr} at {_show(point)}", output
     if args.expr is not None or args.at:
         raise CommandError("give EXPR and --at, or --seed and --level, not both")
     made = exercise(args.seed, args.level)
     print(f"exercise {args.seed} of level {args.level}: {made.expr} at {made.at()}")
-    _, output = made.build()
+    _, output = _finite_results(*made.build(), made.point)
     return f"{made.expr} at {made.at()}", output
 
 
@@ -399,23 +430,24 @@ def _point(items: list[str]) -> dict[str, float]:
     return point
 
 
-def _evaluate(expr: Expression, point: dict[str, float]) -> tuple[list[Value], Value]:
-    """The variables as labelled leaves and the formula computed on them (labelled f if new)."""
+def _differentiate(expr: Expression, point: dict[str, float]) -> tuple[list[Value], Value]:
+    """The variables as labelled leaves and the formula computed on them, checked by
+    `_finite_results`."""
     inputs = [Value(point[name], label=name) for name in expr.variables]
-    result = expr(*inputs)
-    output = as_value(result)
+    return _finite_results(inputs, as_value(expr(*inputs)), point)
+
+
+def _finite_results(
+    inputs: list[Value], output: Value, point: dict[str, float]
+) -> tuple[list[Value], Value]:
+    """`inputs` and `output` (labelled f if new) after the reverse pass; CommandError if the
+    value or a first derivative is not finite. The policy of every command, in one place."""
     if not output.label:
         output.label = "f"
-    _finite("f", output.data, point)
-    return inputs, output
-
-
-def _differentiate(expr: Expression, point: dict[str, float]) -> tuple[list[Value], Value]:
-    """`_evaluate`, then the reverse pass; CommandError if a first derivative is not finite."""
-    inputs, output = _evaluate(expr, point)
+    _finite("f", output.data, point, output)
     output.backward()
     for x in inputs:
-        _finite(f"df/d{x.label}", x.grad, point)
+        _finite(f"df/d{x.label}", x.grad, point, output)
     return inputs, output
 
 
@@ -434,10 +466,13 @@ def _one_line(text: str) -> str:
     return text.translate(_CONTROLS)
 
 
-def _finite(name: str, number: float, point: dict[str, float]) -> None:
-    """CommandError unless `number` is finite: the commands print real numbers only."""
+def _finite(name: str, number: float, point: dict[str, float], root: Value) -> None:
+    """CommandError unless `number` is finite: the commands print real numbers only. The
+    message adds where in `root`'s graph the nan or infinity began, when a node shows it."""
     if not math.isfinite(number):
-        raise CommandError(f"{name} is {number} at {_show(point)}, not a finite number")
+        began = describe(root)
+        where = f": it began where {began}" if began else ""
+        raise CommandError(f"{name} is {number} at {_show(point)}, not a finite number{where}")
 
 
 def _show(point: dict[str, float], most: int = 4) -> str:

@@ -126,8 +126,12 @@ class Recorder:
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(f".{target.name}.tmp")
-        temporary.write_text(page, encoding="utf-8")
-        os.replace(temporary, target)
+        try:
+            temporary.write_text(page, encoding="utf-8")
+            os.replace(temporary, target)
+        except BaseException:  # no half-written page left beside the target
+            temporary.unlink(missing_ok=True)
+            raise
         return target
 
     def data(self) -> Json:

@@ -354,6 +354,8 @@ def test_results_must_be_finite_like_inputs(
         ["explain", "--wrt", "x"],
         ["check"],
         ["check", "--order", "2"],
+        ["practice", "-o", "p.html"],
+        ["worksheet", "-o", "w.html", "--answers", "k.html"],
     ],
 )
 @pytest.mark.parametrize(
@@ -367,14 +369,45 @@ def test_results_must_be_finite_like_inputs(
 )
 def test_one_policy_for_non_finite_results_in_every_command(
     capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
     command: list[str],
     formula: str,
     point: str,
     message: str,
 ) -> None:
     """sqrt'(0) is +inf in the rules table: every command refuses the point alike (explain
-    printed `df/dx = inf` with exit 0), as the help says."""
+    printed `df/dx = inf` with exit 0, practice and worksheet wrote pages asking for inf), as
+    the help says, and writes nothing."""
+    monkeypatch.chdir(tmp_path)
     assert message in refused(capsys, command[0], formula, "--at", point, *command[1:])
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("formula", "point", "line"),
+    [
+        (
+            "x * sqrt(y)",
+            "x=1,y=0",
+            "df/dy is inf at x=1,y=0, not a finite number: it began where sqrt₁ = sqrt(y) has "
+            "local derivative inf toward y from finite operands (y = 0.0); path to the output: "
+            "sqrt₁ → f",
+        ),
+        (
+            "x/1e-300/1e-300",
+            "x=1",
+            "f is inf at x=1, not a finite number: it began where f = div₁ / 1e-300 has value "
+            "inf from finite operands (div₁ = 9.999999999999999e+299); path to the output: f",
+        ),
+    ],
+)
+def test_a_non_finite_result_says_where_it_began(formula: str, point: str, line: str) -> None:
+    """The refusal names the node where the inf or nan began and its path to the output, on
+    the same one line."""
+    done = run("grad", formula, "--at", point)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == f"autograd-lite: error: {line}\n"
 
 
 def test_the_help_states_the_policy_for_non_finite_results(
@@ -495,3 +528,75 @@ def test_fuzz_the_command_line(
         assert err.count("\n") == 1, err
     else:
         assert (status, err) == (0, "") or out.startswith("gradcheck failed"), (status, err)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["draw", "-o", "nodir/g.svg"], "cannot write 'nodir/g.svg': the folder 'nodir' does not"),
+        (["draw", "-o", "adir"], "cannot write 'adir': it is a folder; give a file name in it"),
+        (["draw", "-o", "afile/g.dot"], "cannot write 'afile/g.dot': 'afile' is a file, not a"),
+        (["practice", "-o", "nodir/p.html"], "cannot write 'nodir/p.html': the folder 'nodir'"),
+        (["worksheet", "-o", "adir/n/w.svg"], "the folder 'adir/n' does not exist"),
+        (["worksheet", "-o", "w.svg", "--answers", "nodir/k.svg"], "cannot write 'nodir/k.svg'"),
+    ],
+)
+def test_a_file_that_cannot_be_written_is_refused_first(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    args: list[str],
+    message: str,
+) -> None:
+    """Every command that writes files checks where before any work: one sentence, exit 2
+    (it was Python's `[Errno 2] No such file or directory`, exit 1), and nothing written."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "adir").mkdir()
+    (tmp_path / "afile").write_text("")
+    assert message in refused(capsys, args[0], "x*y", "--at", "x=1,y=2", *args[1:])
+    assert sorted(path.name for path in tmp_path.rglob("*")) == ["adir", "afile"]
+
+
+def test_a_folder_that_is_not_writable_is_refused(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A folder without write permission is named (root may write anywhere, so the check
+    `os.access` makes is what this test takes away)."""
+    monkeypatch.setattr(autograd_lite.cli.os, "access", lambda path, mode: False)
+    target = tmp_path / "g.svg"
+    line = refused(capsys, "draw", "x", "--at", "x=1", "-o", str(target))
+    assert f"cannot write {str(target)!r}: the folder {str(tmp_path)!r} is not writable" in line
+
+
+@pytest.mark.parametrize("demo", ["moons", "iris", "xor"])
+@pytest.mark.parametrize(
+    ("page", "message"),
+    [
+        ("adir", "cannot write '{tmp}/adir': it is a folder; give a file name in it"),
+        ("afile/run.html", "cannot write '{tmp}/afile/run.html': '{tmp}/afile' is a file, not"),
+    ],
+)
+def test_a_demo_refuses_its_page_before_training(
+    tmp_path: Path, demo: str, page: str, message: str
+) -> None:
+    """`demo moons --page adir` trained to the end, then failed with a raw OSError (exit 1)
+    and left a 2 MB `.adir.tmp` behind: now one sentence, exit 2, before the first step."""
+    (tmp_path / "adir").mkdir()
+    (tmp_path / "afile").write_text("")
+    done = run("demo", demo, "--page", str(tmp_path / page))
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.count("\n") == 1
+    assert done.stderr.startswith(
+        f"autograd-lite demo {demo}: error: {message}".format(tmp=tmp_path)
+    )
+    assert sorted(path.name for path in tmp_path.rglob("*")) == ["adir", "afile"]
+
+
+def test_a_demo_makes_the_folders_of_its_page(tmp_path: Path) -> None:
+    """A page's missing folders are made (as `nn.Recorder.save` does), so `--page out/x.html`
+    works in a fresh clone."""
+    page = tmp_path / "new" / "sub" / "xor.html"
+    done = run("demo", "xor", "--steps", "2", "--page", str(page))
+    assert done.returncode == 0, done.stderr
+    assert f"Replay of the run, step by step: {page}" in done.stdout
+    assert page.stat().st_size > 0

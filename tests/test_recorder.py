@@ -166,6 +166,17 @@ def test_a_neuron_and_a_layer_are_replayed_too(tmp_path: Path) -> None:
         assert recorder.save(tmp_path / "n.html").stat().st_size > 0
 
 
+def test_a_save_that_fails_leaves_no_temporary_file(tmp_path: Path) -> None:
+    """Saving over a folder fails when the page is moved into place: the half-way file goes."""
+    model = nn.MLP(2, [2, 1], seed=0)
+    recorder = Recorder(model, XS, YS)
+    train(model, 1, nn.SGD(model.parameters(), lr=0.1), recorder)
+    (tmp_path / "adir").mkdir()
+    with pytest.raises(IsADirectoryError):
+        recorder.save(tmp_path / "adir")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["adir"]
+
+
 def page_data(path: Path) -> dict[str, Any]:
     """The data the replay's script reads."""
     text = path.read_text(encoding="utf-8")

@@ -12,6 +12,7 @@ the entry point `autograd_lite.commands` (in pyproject.toml), and lists here wha
 demo is a module of this package with a docstring (its first line is the summary `demo`
 prints) and `main(argv: list[str] | None) -> int`. Listing the demos imports them all, so a
 demo imports heavy or optional libraries (matplotlib, NumPy, PyTorch) inside its functions.
+A demo that records its run takes `--page FILE` from `nn.demos._options`.
 """
 
 from __future__ import annotations

@@ -39,6 +39,7 @@ from typing import Any
 import autograd_lite
 import nn
 from autograd_lite import Value, exp, log, maximum, no_grad
+from nn.demos._options import add_page_option
 
 LEARNING_RATE = 0.05
 TEST_FRACTION = 0.3
@@ -268,9 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="seed of the split and weights (0)")
     parser.add_argument("--hidden", type=int, default=8, help="hidden units (8)")
     parser.add_argument("--out", type=Path, default=Path("out"), help="output folder (out)")
-    parser.add_argument(
-        "--page", type=Path, metavar="FILE", help="write a page replaying the run (.html)"
-    )
+    add_page_option(parser)
     args = parser.parse_args(argv)
     if args.steps < 1 or args.hidden < 1:
         parser.error(f"--steps and --hidden must be at least 1, got {args.steps}, {args.hidden}")

@@ -35,6 +35,7 @@ import autograd_lite
 import nn
 from autograd_lite import Value, dot, no_grad, relu
 from autograd_lite.compiling import CompiledFunction
+from nn.demos._options import add_page_option
 
 L2 = 1e-4  # the weight of the L2 penalty, as in micrograd's demo
 ADAM_LR = 0.05
@@ -283,9 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         help="train through compile on NumPy arrays, all points at once (needs numpy)",
     )
     parser.add_argument("--out", type=Path, default=Path("out"), help="output folder (out)")
-    parser.add_argument(
-        "--page", type=Path, metavar="FILE", help="write a page replaying the run (.html)"
-    )
+    add_page_option(parser)
     args = parser.parse_args(argv)
     if args.samples is None:
         args.samples = 10_000 if args.batched else 100

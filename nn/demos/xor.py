@@ -23,6 +23,7 @@ from pathlib import Path
 
 import nn
 from autograd_lite import Value
+from nn.demos._options import add_page_option
 
 INPUTS = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
 TARGETS = [0.0, 1.0, 1.0, 0.0]
@@ -75,9 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--alpha", type=float, default=0.5, help="learning rate (0.5)")
     parser.add_argument("--steps", type=int, default=2000, help="gradient-descent steps (2000)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the initial weights (0)")
-    parser.add_argument(
-        "--page", type=Path, metavar="FILE", help="write a page replaying the run (.html)"
-    )
+    add_page_option(parser)
     args = parser.parse_args(argv)
     if args.hidden < 1 or args.steps < 1:
         parser.error(f"--hidden and --steps must be at least 1, got {args.hidden}, {args.steps}")
