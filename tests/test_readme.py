@@ -51,7 +51,7 @@ RUN_BY = {
     "python -m demos.NAME": "test_the_demo_commands_run_in_the_clone",
     "autograd-lite demo moons --compiled": "test_the_compiled_moons_command_of_the_speed_table",
     "autograd-lite demo graduate": "(tests/test_demos_graduate.py runs it, checks its output here)",
-    ".venv/bin/pip install '.[torch]'": "(the torch extra: make test installs it the same way)",
+    ".venv/bin/pip install -e '.[torch]'": "(the torch extra: make test installs it the same way)",
     "autograd-lite grad/draw/explain/check/demo": "(the subcommands: tests/test_cli.py runs each)",
     ".venv/bin/autograd-lite practice ": "(tests/test_practice.py runs practice and --seed)",
     ".venv/bin/autograd-lite worksheet ": "(tests/test_worksheet.py runs worksheet ... --answers)",
@@ -140,6 +140,14 @@ def test_every_command_in_the_readme_is_run_here() -> None:
     assert [c for c in commands if _runner(c) is None] == []
     for runner in RUN_BY.values():
         assert runner.startswith("(") or runner in globals(), runner
+
+
+def test_the_torch_extra_keeps_the_editable_install() -> None:
+    """`pip install '.[torch]'` after `make demo` replaced the editable install with a copy, so
+    the venv's `autograd-lite` stopped following edits of the clone: the README says `-e`."""
+    extras = [c for c in _commands() if "pip install" in c and "[" in c]
+    assert extras
+    assert [c for c in extras if " -e " not in c] == []
 
 
 def test_the_venv_commands_work_by_path_or_activated(clone: Path) -> None:
