@@ -51,7 +51,11 @@ def test_make_notebook_installs_jupyterlab_and_opens_the_tour() -> None:
         pytest.skip("no make")
     root = NOTEBOOK.parents[1]
     planned = subprocess.run(
-        [make, "--no-print-directory", "-n", "-B", "notebook"], cwd=root, capture_output=True, text=True, check=True
+        [make, "--no-print-directory", "-n", "-B", "notebook"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert "-m pip install --quiet -e '.[render,plot]'" in planned
     assert "-m pip install --quiet jupyterlab" in planned
