@@ -69,6 +69,9 @@ def test_the_demo_prints_both_losses_per_step(capsys: pytest.CaptureFixture[str]
     assert lines[lines.index(steps[2]) - 2].startswith("Carried to PyTorch after step 2:")
     assert lines[-3].startswith("Largest difference of the losses: ")
     assert lines[-3].endswith("(within 1e-12).")
+    back = "Back by nn.MLP.from_torch: MLP(2, [16, 16, 1], activation='relu'), weights within "
+    assert lines[-2].startswith(back)
+    assert lines[-2].endswith(" of this engine's.")  # it said "of here's"
 
 
 @needs_torch

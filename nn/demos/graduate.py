@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Largest difference of the losses: {worst:.0e} "
         f"({'within' if worst <= TOLERANCE else 'NOT within'} {TOLERANCE:.0e})."
     )
-    print(f"Back by nn.MLP.from_torch: {back!r}, weights within {weights:.0e} of here's.")
+    print(f"Back by nn.MLP.from_torch: {back!r}, weights within {weights:.0e} of this engine's.")
     print(f"Training accuracy: {with_here:.0%}.")
     return 0 if worst <= TOLERANCE else 1
 
