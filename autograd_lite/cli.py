@@ -106,7 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"unrecognized arguments: {' '.join(unknown)}"
         )
     if getattr(args, "expr", "") is None and getattr(args, "seed", None) is None:
-        args.parser.error("the following arguments are required: EXPR (or --seed N)")
+        seed = " (or --seed N)" if hasattr(args, "seed") else ""  # practice and worksheet
+        args.parser.error(f"the following arguments are required: EXPR{seed}")
     try:
         status: int = args.run(args)
     except (CommandError, ValueError, ArithmeticError) as error:

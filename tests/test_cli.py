@@ -600,3 +600,14 @@ def test_a_demo_makes_the_folders_of_its_page(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert f"Replay of the run, step by step: {page}" in done.stdout
     assert page.stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    ("command", "required"),
+    [("draw", "EXPR (see"), ("grad", "EXPR (see"), ("practice", "EXPR (or --seed N) (see")],
+)
+def test_a_missing_formula_names_what_the_command_takes(
+    capsys: pytest.CaptureFixture[str], command: str, required: str
+) -> None:
+    """Only practice and worksheet take --seed, so only they suggest it (draw did too)."""
+    assert f"the following arguments are required: {required}" in refused(capsys, command)
