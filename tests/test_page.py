@@ -694,6 +694,30 @@ def test_present_mode_puts_large_text_under_the_graph(
     view.close()
 
 
+OUTSIDE_THE_WINDOW = """() => [...document.querySelectorAll("aside, aside *")]
+  .filter(e => { const box = e.getBoundingClientRect();
+                 return box.width > 0 && (box.left < 0 || box.right > innerWidth); })
+  .map(e => e.id || e.tagName)"""
+
+
+def test_the_text_under_the_graph_stays_inside_a_small_window(
+    browser: Any, pages: dict[str, tuple[Path, Value]]
+) -> None:
+    """At 1024x768 the panel under the graph scrolls down, never off the right edge: with a
+    Value selected at the last step, and in present mode, every element of it lies in the window."""
+    view = Opened(browser, pages["xy"][0], (1024, 768))
+    page = view.page
+    page.evaluate("autogradLite.step(autogradLite.steps)")
+    x = next(node["name"] for node in page.evaluate("autogradLite.nodes") if node["label"] == "x")
+    page.evaluate(f"autogradLite.select('{x}')")
+    assert "df/dx sums 2 paths" in page.inner_text("#explain-text")
+    assert page.evaluate(OUTSIDE_THE_WINDOW) == []
+    page.click("#present")
+    assert page.evaluate(OUTSIDE_THE_WINDOW) == []
+    assert view.errors == []
+    view.close()
+
+
 STEP_LINES = re.compile(
     r"grad\((\S+)\) \+= grad\((\S+)\) × ∂\S+/∂\S+\n"
     r"(?:  ∂\S+/∂\S+ = .* = \S+\n)?"  # the local derivative's rule, with its numbers
