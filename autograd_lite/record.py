@@ -18,6 +18,7 @@ to the last bit. Reading a graph changes nothing in it.
 from __future__ import annotations
 
 import functools
+import gc
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any, NamedTuple, TypeVar
@@ -205,8 +206,20 @@ def read(root: Value) -> Record:
     decoded when it is first popped; its entry waits on the stack under a marker, with its
     parents above, and is listed when the marker comes back up, that is once they all are. The
     walk makes no object per node beyond the entry's tuples: a graph of a million nodes would
-    otherwise keep the cyclic collector busy.
+    otherwise keep the cyclic collector busy, and the collector is paused while the entries'
+    tuples are made, since it would rescan all of them again and again and find no garbage.
     """
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _walk(root)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _walk(root: Value) -> Record:
+    """`read`'s walk, with the collector as its caller left it."""
     order: list[Value] = []
     rules: list[Rule | None] = []
     parents: list[tuple[Value, ...]] = []
