@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import collections
 import os
+import shutil
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -51,3 +53,21 @@ def graph_reads(monkeypatch: pytest.MonkeyPatch) -> collections.Counter[str]:
     for name in GRAPH_SLOTS:
         monkeypatch.setattr(Value, name, _CountedSlot(Value.__dict__[name], counts, name))
     return counts
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+NO_BROWSER = (
+    "needs headless Chromium and Playwright: `apt-get install chromium`, `pip install playwright`"
+)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium, one per test module that asks for it, or a skip saying how to get it."""
+    if CHROMIUM is None:
+        pytest.skip(f"no Chromium found: {NO_BROWSER}")
+    sync_api = pytest.importorskip("playwright.sync_api", reason=NO_BROWSER)
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()

@@ -26,12 +26,6 @@ from autograd_lite import Value, save_graph
 from autograd_lite.page import frame
 from autograd_lite.testing import Expression, expressions
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-NO_BROWSER = (
-    "needs headless Chromium and Playwright: `apt-get install chromium` and "
-    "`pip install playwright` (no `playwright install` needed)"
-)
-
 
 def five_ops() -> tuple[Value, list[Value]]:
     """f = tanh(x*y) + log(x**2 + 1) - y / x: five kinds of op, order mattering in three."""
@@ -283,18 +277,6 @@ def test_update_mode_needs_its_settings_and_checks_them() -> None:
 # ---------------------------------------------------------------- in a browser
 
 SIZES = [(1024, 768), (1400, 900), (1920, 1080)]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Headless Chromium, or a skip that says how to get it."""
-    if CHROMIUM is None:
-        pytest.skip(f"no Chromium found: {NO_BROWSER}")
-    sync_api = pytest.importorskip("playwright.sync_api", reason=NO_BROWSER)
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
 
 
 class Opened:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,11 +20,6 @@ from test_explaining import network
 
 import autograd_lite as ag
 from autograd_lite import Value, save_graph
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-NO_BROWSER = (
-    "needs headless Chromium and Playwright: `apt-get install chromium`, `pip install playwright`"
-)
 
 
 @pytest.fixture(scope="module")
@@ -41,18 +35,6 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         ),
         "xy": save_graph(x * y + ag.sin(x), folder / "xy.html"),
     }
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Headless Chromium, or a skip that says how to get it."""
-    if CHROMIUM is None:
-        pytest.skip(f"no Chromium found: {NO_BROWSER}")
-    sync_api = pytest.importorskip("playwright.sync_api", reason=NO_BROWSER)
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

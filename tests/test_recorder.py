@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +19,6 @@ from autograd_lite import Value, dot
 from nn.demos import iris, moons, xor
 from nn.recorder import Recorder
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-NO_BROWSER = (
-    "needs headless Chromium and Playwright: `apt-get install chromium`, `pip install playwright`"
-)
 XS = [[0.5, -1.0], [1.5, 2.0], [-0.3, 0.8]]
 YS = [1.0, -1.0, 1.0]
 
@@ -241,18 +235,6 @@ def test_demos_write_their_replay(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------- in a browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Headless Chromium, or a skip that says how to get it."""
-    if CHROMIUM is None:
-        pytest.skip(f"no Chromium found: {NO_BROWSER}")
-    sync_api = pytest.importorskip("playwright.sync_api", reason=NO_BROWSER)
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
